@@ -1,0 +1,85 @@
+"""Every tunable number of the model, its geometry and its training, in one place."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Architecture and geometry shared by training and inference.
+
+    The networks see luma at a *working resolution*: the image is scaled so its long side is
+    `work_long_side` (never up), rounded to a multiple of `cell`. One plane bit covers a
+    `cell`×`cell` patch of working pixels, so the 32×32 plane repeats with a period of
+    `plane_size * cell` = 128 working pixels in both directions.
+    """
+
+    plane_size: int = 32
+    cell: int = 4
+    work_long_side: int = 1024
+    min_side: int = 128
+    patch_channels: int = 32
+    channels: int = 48
+    encoder_depth: int = 2
+    decoder_depth: int = 3
+    extractor_depth: int = 4
+
+    @property
+    def period(self) -> int:
+        return self.plane_size * self.cell
+
+
+@dataclass(frozen=True)
+class AttackConfig:
+    """Ranges of the training noise layer at full strength (reached after the ramp)."""
+
+    jpeg_quality: tuple[int, int] = (40, 95)
+    noise_sigma: float = 8.0 / 255.0
+    blur_sigma: tuple[float, float] = (0.3, 1.5)
+    resize_scale: tuple[float, float] = (0.45, 0.95)
+    cropout_keep: tuple[float, float] = (0.25, 1.0)
+    brightness: float = 0.3
+    contrast: float = 0.3
+    extra_jpeg_probability: float = 0.5
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Training schedule. The image loss weight is steered so that PSNR tracks `target_psnr`."""
+
+    steps: int = 4500
+    batch: int = 16
+    crop: int = 128
+    learning_rate: float = 1e-3
+    final_learning_rate: float = 1e-4
+    attack_ramp_steps: int = 1500
+    psnr_start: float = 33.0
+    psnr_end: float = 41.0
+    psnr_ramp_steps: int = 3000
+    loss_weight_rate: float = 0.02
+    initial_image_weight: float = 30.0
+    masking_strength: float = 12.0
+    steps_per_epoch: int = 100
+    validation_batches: int = 4
+    cache_long_side: int = 1280
+    crop_scale: tuple[float, float] = (0.8, 2.5)
+    seed: int = 1234
+    # Held-out photographs (file stems from scripts/fetch_photos.sh): never trained on.
+    validation_photos: tuple[str, ...] = field(
+        default=(
+            "mate_nature_LadyBird",
+            "mate_nature_Storm",
+            "mate_nature_YellowFlower",
+            "mate_nature_Dune",
+            "Kleiber_by_Lukas_Baubkus",
+            "goldfish",
+            "the-mouse",
+            "Fossa_by_Jasper_Roks",
+        )
+    )
+
+
+MODEL = ModelConfig()
+ATTACKS = AttackConfig()
+TRAIN = TrainConfig()

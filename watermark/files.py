@@ -1,0 +1,129 @@
+"""Embedding and extraction on image files: `io` at the edges, `Watermarker` in the middle.
+
+Every failure a user can cause (bad file, image too small, mark of one colour, output exists)
+comes out as `io.ImageError` with the file's name in the message, for the CLI to print as one
+line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from .io import FORMAT_SUFFIX, SUFFIX_FORMATS, ImageError, Picture, read_image, write_image
+from .marks import MarkError
+from .metrics import psnr
+from .watermarker import Extraction, ImageTooSmall, Watermarker
+
+VIEW_SIZE = 256
+
+
+@dataclass(frozen=True)
+class EmbedResult:
+    output: Path
+    psnr: float
+    notes: list[str]
+
+
+@dataclass(frozen=True)
+class ExtractResult:
+    output: Path
+    extraction: Extraction
+    notes: list[str]
+
+
+def default_embed_output(image: Path, fmt: str) -> Path:
+    """photo.jpg -> photo.wm.jpg, next to the input."""
+    suffix = image.suffix if image.suffix.lower() in _suffixes(fmt) else FORMAT_SUFFIX[fmt]
+    return image.with_name(f"{image.stem}.wm{suffix}")
+
+
+def _suffixes(fmt: str) -> set[str]:
+    return {suffix for suffix, name in SUFFIX_FORMATS.items() if name == fmt}
+
+
+def default_extract_output(image: Path) -> Path:
+    """photo.wm.jpg -> photo.wm.mark.png, next to the input."""
+    return image.with_name(f"{image.stem}.mark.png")
+
+
+def read_mark(path: Path, watermarker: Watermarker) -> np.ndarray:
+    """The plane of the mark picture at `path`."""
+    try:
+        return watermarker.mark_plane(read_image(path).rgba)
+    except MarkError as error:
+        raise ImageError(f"{path}: {error}") from None
+
+
+def embed_file(
+    image: Path,
+    mark: Path,
+    output: Path | None = None,
+    strength: float = 1.0,
+    quality: int = 95,
+    force: bool = False,
+    watermarker: Watermarker | None = None,
+) -> EmbedResult:
+    watermarker = watermarker or Watermarker()
+    plane = read_mark(mark, watermarker)
+    return embed_plane_file(image, plane, output, strength, quality, force, watermarker)
+
+
+def embed_plane_file(
+    image: Path,
+    plane: np.ndarray,
+    output: Path | None,
+    strength: float,
+    quality: int,
+    force: bool,
+    watermarker: Watermarker,
+) -> EmbedResult:
+    """Embed a ready plane (marks are read once per batch, not once per file)."""
+    picture = read_image(image)
+    output = output or default_embed_output(image, picture.format)
+    _refuse_input_as_output(image, output)
+    if output.exists() and not force:
+        raise ImageError(f"{output}: already exists (use --force to overwrite)")
+    try:
+        marked = watermarker.embed_plane(picture.pixels, plane, strength)
+    except ImageTooSmall as error:
+        raise ImageError(f"{image}: {error}") from None
+    result = Picture(
+        marked, picture.alpha, picture.format, picture.exif, picture.icc_profile, picture.dpi
+    )
+    notes = picture.notes + write_image(output, result, quality, force)
+    return EmbedResult(output, psnr(picture.pixels, marked), notes)
+
+
+def extract_file(
+    image: Path,
+    output: Path | None = None,
+    size: int = VIEW_SIZE,
+    force: bool = False,
+    watermarker: Watermarker | None = None,
+) -> ExtractResult:
+    """Read the mark from `image` and write it as a black-on-white PNG of `size` px."""
+    watermarker = watermarker or Watermarker()
+    picture = read_image(image)
+    output = output or default_extract_output(image)
+    _refuse_input_as_output(image, output)
+    try:
+        extraction = watermarker.read(picture.pixels)
+    except ImageTooSmall as error:
+        raise ImageError(f"{image}: {error}") from None
+    notes = write_image(output, Picture(plane_picture(extraction.bits, size)), force=force)
+    return ExtractResult(output, extraction, notes)
+
+
+def plane_picture(bits: np.ndarray, size: int) -> np.ndarray:
+    """Bits (1 = dark) as a grey uint8 picture, enlarged with square pixels to `size`."""
+    picture = np.where(bits > 0, 0, 255).astype(np.uint8)
+    return cv2.resize(picture, (size, size), interpolation=cv2.INTER_NEAREST)
+
+
+def _refuse_input_as_output(image: Path, output: Path) -> None:
+    if output.exists() and output.resolve() == image.resolve():
+        raise ImageError(f"{output}: is the input; wm never modifies its input")

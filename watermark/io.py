@@ -1,0 +1,252 @@
+"""Image files as people have them: reading, writing, metadata, and safe output.
+
+Reading gives pixels the model can take (RGB or grey, uint8, or uint16 for 16-bit grey) plus
+what must survive the round trip: alpha, EXIF, ICC profile, DPI. EXIF orientation is applied on
+reading (the mark goes into the picture as people see it) and reset to 1 on writing.
+
+Choices a user may notice, also in the README:
+- 16-bit grey stays 16-bit in PNG and TIFF; 16-bit colour is read as 8-bit (Pillow's decoder),
+  so it is written as 8-bit.
+- Palette images are written as RGB(A): re-quantising to a palette would erase the mark.
+- CMYK JPEGs are converted to RGB; their CMYK ICC profile is not carried over.
+- BMP keeps no EXIF/ICC; JPEG keeps no alpha (a note says so when that drops something).
+
+Writing goes to a temporary file in the target folder, then a rename: a crash never leaves a
+half-written output, and an existing file is only replaced when `force` is set.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+READ_FORMATS = {"PNG", "JPEG", "MPO", "WEBP", "TIFF", "BMP"}
+SUFFIX_FORMATS = {
+    ".png": "PNG",
+    ".jpg": "JPEG",
+    ".jpeg": "JPEG",
+    ".webp": "WEBP",
+    ".tif": "TIFF",
+    ".tiff": "TIFF",
+    ".bmp": "BMP",
+}
+FORMAT_SUFFIX = {
+    "PNG": ".png",
+    "JPEG": ".jpg",
+    "MPO": ".jpg",
+    "WEBP": ".webp",
+    "TIFF": ".tif",
+    "BMP": ".bmp",
+}
+MAX_PIXELS = 150_000_000
+ORIENTATION_TAG = 0x0112
+NO_ALPHA = {"JPEG"}
+NO_METADATA = {"BMP"}
+SIXTEEN_BIT = {"PNG", "TIFF"}
+
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+
+
+class ImageError(Exception):
+    """A file that cannot be read or written as asked; the message names the file."""
+
+
+@dataclass
+class Picture:
+    """Decoded pixels and what must be carried to the output."""
+
+    pixels: np.ndarray  # H×W×3 RGB or H×W grey; uint8, or uint16 (grey only)
+    alpha: np.ndarray | None = None
+    format: str = "PNG"
+    exif: bytes | None = None
+    icc_profile: bytes | None = None
+    dpi: tuple[float, float] | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def rgba(self) -> np.ndarray:
+        """Pixels with alpha as a last channel where there is one (for marks)."""
+        if self.alpha is None:
+            return self.pixels
+        colour = self.pixels if self.pixels.ndim == 3 else self.pixels[..., None]
+        alpha = self.alpha.astype(colour.dtype)
+        return np.concatenate([colour, alpha[..., None]], axis=2)
+
+
+def read_image(path: Path | str) -> Picture:
+    path = Path(path)
+    if path.is_dir():
+        raise ImageError(f"{path}: is a folder, not an image file")
+    try:
+        with Image.open(path) as image:
+            picture = _decode(path, image)
+    except ImageError:
+        raise
+    except FileNotFoundError:
+        raise ImageError(f"{path}: no such file") from None
+    except PermissionError:
+        raise ImageError(f"{path}: permission denied") from None
+    except UnidentifiedImageError:
+        raise ImageError(f"{path}: not an image, or a format wm does not read") from None
+    except Image.DecompressionBombError:
+        raise ImageError(f"{path}: too large (over {MAX_PIXELS:,} pixels)") from None
+    except (OSError, SyntaxError, ValueError) as error:
+        raise ImageError(f"{path}: truncated or corrupt image ({error})") from None
+    return picture
+
+
+def _decode(path: Path, image: Image.Image) -> Picture:
+    if image.format not in READ_FORMATS:
+        raise ImageError(
+            f"{path}: {image.format} images are not supported (PNG, JPEG, WebP, TIFF, BMP)"
+        )
+    if getattr(image, "n_frames", 1) > 1 and image.format != "MPO":
+        raise ImageError(f"{path}: animated or multi-page images are not supported")
+    if image.width * image.height > MAX_PIXELS:
+        raise ImageError(f"{path}: too large (over {MAX_PIXELS:,} pixels)")
+    image.load()
+    exif = image.getexif()
+    icc = image.info.get("icc_profile")
+    dpi = image.info.get("dpi")
+    source_format = "JPEG" if image.format == "MPO" else image.format
+    notes = []
+    if image.mode == "CMYK":
+        icc = None
+        notes.append("CMYK converted to RGB (its ICC profile is not kept)")
+    upright = ImageOps.exif_transpose(image)
+    pixels, alpha = _pixels(path, upright)
+    exif_bytes = None
+    if exif:
+        exif[ORIENTATION_TAG] = 1
+        exif_bytes = exif.tobytes()
+    return Picture(pixels, alpha, source_format, exif_bytes, icc, dpi, notes)
+
+
+def _pixels(path: Path, image: Image.Image) -> tuple[np.ndarray, np.ndarray | None]:
+    mode = image.mode
+    if mode.startswith("I;16") or mode == "I":
+        values = np.asarray(image)
+        if values.min() < 0 or values.max() > 65535:
+            raise ImageError(f"{path}: 32-bit integer images are not supported")
+        return values.astype(np.uint16), None
+    if mode in ("P", "PA"):
+        has_alpha = mode == "PA" or "transparency" in image.info
+        image = image.convert("RGBA" if has_alpha else "RGB")
+    elif mode == "1":
+        image = image.convert("L")
+    elif mode in ("CMYK", "YCbCr", "LAB", "HSV"):
+        image = image.convert("RGB")
+    elif mode not in ("RGB", "RGBA", "L", "LA"):
+        raise ImageError(f"{path}: pixel mode {mode} is not supported")
+    values = np.asarray(image)
+    if image.mode == "LA":
+        return values[..., 0].copy(), values[..., 1].copy()
+    if image.mode == "RGBA":
+        return values[..., :3].copy(), values[..., 3].copy()
+    return values.copy(), None
+
+
+def output_format(path: Path) -> str:
+    try:
+        return SUFFIX_FORMATS[path.suffix.lower()]
+    except KeyError:
+        known = ", ".join(sorted(SUFFIX_FORMATS))
+        raise ImageError(
+            f"{path}: unknown output type {path.suffix!r} (use one of {known})"
+        ) from None
+
+
+def write_image(
+    path: Path | str, picture: Picture, quality: int = 95, force: bool = False
+) -> list[str]:
+    """Write atomically in the format named by the suffix; returns notes on what was dropped."""
+    path = Path(path)
+    fmt = output_format(path)
+    image, notes = _to_pil(picture, fmt)
+    options: dict = {}
+    if fmt in ("JPEG", "WEBP"):
+        options["quality"] = quality
+    if fmt not in NO_METADATA:
+        if picture.exif:
+            options["exif"] = picture.exif
+        if picture.icc_profile:
+            options["icc_profile"] = picture.icc_profile
+    elif picture.exif or picture.icc_profile:
+        notes.append(f"{fmt} keeps no EXIF or ICC profile: not carried over")
+    if picture.dpi and fmt in ("PNG", "JPEG", "TIFF", "BMP"):
+        options["dpi"] = picture.dpi
+    save_atomically(path, lambda target: image.save(target, format=fmt, **options), force)
+    return notes
+
+
+def _to_pil(picture: Picture, fmt: str) -> tuple[Image.Image, list[str]]:
+    pixels, alpha, notes = picture.pixels, picture.alpha, []
+    if pixels.dtype == np.uint16 and fmt not in SIXTEEN_BIT:
+        pixels = (pixels.astype(np.uint32) * 255 + 32767) // 65535
+        pixels = pixels.astype(np.uint8)
+        notes.append(f"{fmt} has no 16-bit mode: written as 8-bit")
+    if alpha is not None and (fmt in NO_ALPHA or pixels.dtype == np.uint16):
+        notes.append(f"alpha channel dropped: {fmt} output here has no alpha")
+        alpha = None
+    if pixels.dtype == np.uint16:
+        return Image.fromarray(pixels), notes
+    mode = "RGB" if pixels.ndim == 3 else "L"
+    image = Image.fromarray(pixels, mode)
+    if alpha is not None:
+        image.putalpha(Image.fromarray(alpha, "L"))
+    return image, notes
+
+
+def save_atomically(path: Path, write, force: bool = False) -> None:
+    """Call `write(temporary_path)` in the target folder, then move it to `path`.
+
+    Without `force`, an existing `path` is never replaced, even by a file that appears while
+    writing: the final step is a hard link, which fails if the name is taken.
+    """
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise ImageError(f"{path}: folder {folder} does not exist")
+    if path.exists() and not force:
+        raise ImageError(f"{path}: already exists (use --force to overwrite)")
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    except PermissionError:
+        raise ImageError(f"{path}: cannot write in {folder} (permission denied)") from None
+    os.close(handle)
+    os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes 0600; outputs get the usual mode
+    try:
+        write(temporary)
+        _publish(temporary, path, force)
+    except ImageError:
+        raise
+    except OSError as error:
+        raise ImageError(f"{path}: cannot write ({error.strerror or error})") from None
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
+
+
+def _publish(temporary: str, path: Path, force: bool) -> None:
+    if force:
+        os.replace(temporary, path)
+        return
+    try:
+        os.link(temporary, path)
+    except FileExistsError:
+        raise ImageError(f"{path}: already exists (use --force to overwrite)") from None
+    except OSError:  # file systems without hard links
+        if path.exists():
+            raise ImageError(f"{path}: already exists (use --force to overwrite)") from None
+        os.replace(temporary, path)

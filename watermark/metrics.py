@@ -1,0 +1,43 @@
+"""Image quality and bit-agreement measures on numpy arrays."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+
+def psnr(original: np.ndarray, marked: np.ndarray) -> float:
+    """Peak signal-to-noise ratio in dB over all channels, peak = the integer type's maximum."""
+    peak = float(np.iinfo(original.dtype).max) if original.dtype.kind in "ui" else 1.0
+    error = np.mean((original.astype(np.float64) - marked.astype(np.float64)) ** 2)
+    return float("inf") if error == 0 else float(10.0 * np.log10(peak**2 / error))
+
+
+def ssim(original: np.ndarray, marked: np.ndarray) -> float:
+    """Structural similarity (Wang et al. 2004, 11×11 Gaussian window σ=1.5) on luma."""
+    a, b = _luma(original), _luma(marked)
+    peak = float(np.iinfo(original.dtype).max) if original.dtype.kind in "ui" else 1.0
+    c1, c2 = (0.01 * peak) ** 2, (0.03 * peak) ** 2
+
+    def blur(x: np.ndarray) -> np.ndarray:
+        return cv2.GaussianBlur(x, (11, 11), 1.5)
+
+    mu_a, mu_b = blur(a), blur(b)
+    var_a = blur(a * a) - mu_a**2
+    var_b = blur(b * b) - mu_b**2
+    covariance = blur(a * b) - mu_a * mu_b
+    numerator = (2 * mu_a * mu_b + c1) * (2 * covariance + c2)
+    denominator = (mu_a**2 + mu_b**2 + c1) * (var_a + var_b + c2)
+    return float(np.mean(numerator / denominator))
+
+
+def _luma(image: np.ndarray) -> np.ndarray:
+    values = image.astype(np.float64)
+    if values.ndim == 3:
+        values = values[..., :3] @ np.array([0.299, 0.587, 0.114])
+    return values
+
+
+def bit_accuracy(expected: np.ndarray, soft: np.ndarray) -> float:
+    """Share of plane bits read right: `soft` thresholded at 0.5 against binary `expected`."""
+    return float(np.mean((np.asarray(soft) > 0.5) == (np.asarray(expected) > 0.5)))

@@ -1,0 +1,126 @@
+"""The training-time noise layer: distortions applied between embedder and extractor.
+
+Separate from `attacks` (plain numpy/Pillow functions on uint8 photos, for benchmarks and users)
+because these must run inside the training graph on float batches and pass gradients. JPEG is the
+real codec with gradients passed straight through (the output is the codec's, the gradient is the
+identity's); the other attacks are differentiable as they are.
+
+Each sample gets one attack, drawn uniformly, then, with some probability, a JPEG on top (most
+photos end as JPEG whatever happened before), then 8-bit rounding. `ramp` in [0, 1] scales every
+attack's strength, so training starts easy and reaches the full ranges of `AttackConfig`.
+"""
+
+from __future__ import annotations
+
+from .config import ATTACKS, AttackConfig
+from .tf_env import keras, tf
+
+
+def straight_through(clean: tf.Tensor, distorted: tf.Tensor) -> tf.Tensor:
+    """`distorted` forward, the identity's gradient backward."""
+    return clean + tf.stop_gradient(distorted - clean)
+
+
+class NoiseLayer(keras.layers.Layer):
+    """Attacks a batch of marked luma images (B×H×W×1, floats in [0, 1])."""
+
+    def __init__(self, config: AttackConfig = ATTACKS, **kwargs):
+        super().__init__(**kwargs)
+        self.config = config
+        self.attacks = (
+            self.identity,
+            self.jpeg,
+            self.noise,
+            self.blur,
+            self.resize,
+            self.cropout,
+            self.brightness_contrast,
+        )
+
+    def call(self, marked: tf.Tensor, cover: tf.Tensor, ramp: tf.Tensor) -> tf.Tensor:
+        batch = tf.shape(marked)[0]
+        candidates = tf.stack([attack(marked, cover, ramp) for attack in self.attacks], axis=1)
+        choice = tf.random.uniform([batch], 0, len(self.attacks), dtype=tf.int32)
+        attacked = tf.gather(candidates, choice, axis=1, batch_dims=1)
+        extra = tf.random.uniform([batch, 1, 1, 1]) < self.config.extra_jpeg_probability
+        attacked = tf.where(extra, self.jpeg(attacked, cover, ramp), attacked)
+        return quantize(attacked)
+
+    def identity(self, x: tf.Tensor, cover: tf.Tensor, ramp: tf.Tensor) -> tf.Tensor:
+        return x
+
+    def jpeg(self, x: tf.Tensor, cover: tf.Tensor, ramp: tf.Tensor) -> tf.Tensor:
+        low, high = self.config.jpeg_quality
+        floor = high - ramp * (high - low)
+        quality = tf.cast(tf.random.uniform([tf.shape(x)[0]], floor, high + 1.0), tf.int32)
+        return straight_through(x, jpeg_batch(x, quality))
+
+    def noise(self, x: tf.Tensor, cover: tf.Tensor, ramp: tf.Tensor) -> tf.Tensor:
+        sigma = tf.random.uniform([tf.shape(x)[0], 1, 1, 1], 0.0, 1.0) * ramp
+        return x + tf.random.normal(tf.shape(x)) * sigma * self.config.noise_sigma
+
+    def blur(self, x: tf.Tensor, cover: tf.Tensor, ramp: tf.Tensor) -> tf.Tensor:
+        low, high = self.config.blur_sigma
+        sigma = tf.random.uniform([], low, low + ramp * (high - low) + 1e-3)
+        return gaussian_blur(x, sigma)
+
+    def resize(self, x: tf.Tensor, cover: tf.Tensor, ramp: tf.Tensor) -> tf.Tensor:
+        low, _ = self.config.resize_scale
+        scale = tf.random.uniform([], 1.0 - ramp * (1.0 - low), 1.0)
+        size = tf.shape(x)[1:3]
+        small = tf.cast(tf.round(tf.cast(size, tf.float32) * scale), tf.int32)
+        down = tf.image.resize(x, small, method="bilinear", antialias=True)
+        return tf.image.resize(down, size, method="bilinear")
+
+    def cropout(self, x: tf.Tensor, cover: tf.Tensor, ramp: tf.Tensor) -> tf.Tensor:
+        """Keep a random rectangle of the marked image, the rest reverts to the unmarked cover.
+
+        Teaches the extractor to read from part of an image and to answer 0.5 (no evidence)
+        where there is no mark, so that folding weights unmarked areas down.
+        """
+        low, _ = self.config.cropout_keep
+        batch, height, width = tf.shape(x)[0], tf.shape(x)[1], tf.shape(x)[2]
+        keep = tf.random.uniform([batch], 1.0 - ramp * (1.0 - low), 1.0)
+        aspect = tf.random.uniform([batch], 0.5, 2.0)
+        frac_h = tf.clip_by_value(tf.sqrt(keep * aspect), 0.0, 1.0)
+        frac_w = tf.clip_by_value(keep / tf.maximum(frac_h, 1e-3), 0.0, 1.0)
+        top = tf.random.uniform([batch]) * (1.0 - frac_h)
+        left = tf.random.uniform([batch]) * (1.0 - frac_w)
+        rows = (tf.range(height, dtype=tf.float32) + 0.5) / tf.cast(height, tf.float32)
+        cols = (tf.range(width, dtype=tf.float32) + 0.5) / tf.cast(width, tf.float32)
+        in_rows = (rows[None] >= top[:, None]) & (rows[None] < (top + frac_h)[:, None])
+        in_cols = (cols[None] >= left[:, None]) & (cols[None] < (left + frac_w)[:, None])
+        mask = tf.cast(in_rows[:, :, None] & in_cols[:, None, :], x.dtype)[..., None]
+        return mask * x + (1.0 - mask) * cover
+
+    def brightness_contrast(self, x: tf.Tensor, cover: tf.Tensor, ramp: tf.Tensor) -> tf.Tensor:
+        shape = [tf.shape(x)[0], 1, 1, 1]
+        gain = 1.0 + tf.random.uniform(shape, -1.0, 1.0) * ramp * self.config.brightness
+        contrast = 1.0 + tf.random.uniform(shape, -1.0, 1.0) * ramp * self.config.contrast
+        mean = tf.reduce_mean(x, axis=[1, 2, 3], keepdims=True)
+        return (x - mean) * contrast + mean * gain
+
+
+def quantize(x: tf.Tensor) -> tf.Tensor:
+    """Clip to [0, 1] and round to 8 bits, as saving the image does; gradients pass through."""
+    clipped = tf.clip_by_value(x, 0.0, 1.0)
+    return straight_through(x, tf.round(clipped * 255.0) / 255.0)
+
+
+def jpeg_batch(x: tf.Tensor, quality: tf.Tensor) -> tf.Tensor:
+    """Real JPEG (libjpeg through TensorFlow) of each image at its own quality."""
+    clipped = tf.clip_by_value(x, 0.0, 1.0)
+    return tf.map_fn(
+        lambda item: tf.image.adjust_jpeg_quality(item[0], item[1]),
+        (clipped, quality),
+        fn_output_signature=tf.float32,
+    )
+
+
+def gaussian_blur(x: tf.Tensor, sigma: tf.Tensor, radius: int = 3) -> tf.Tensor:
+    offsets = tf.range(-radius, radius + 1, dtype=tf.float32)
+    weights = tf.exp(-0.5 * tf.square(offsets / sigma))
+    weights = weights / tf.reduce_sum(weights)
+    kernel = (weights[:, None] * weights[None, :])[:, :, None, None]
+    padded = tf.pad(x, [[0, 0], [radius, radius], [radius, radius], [0, 0]], mode="REFLECT")
+    return tf.nn.conv2d(padded, kernel, strides=1, padding="VALID")

@@ -1,0 +1,124 @@
+"""Running the trained networks: LiteRT (fast start-up) or Keras/TensorFlow (reference).
+
+TensorFlow takes 5–10 s to import on a laptop CPU, longer than embedding itself, so inference
+runs the LiteRT exports of the networks (`*.tflite`, made by `keras.Model.export`) with the
+`ai-edge-litert` interpreter, which imports in a fraction of a second. The Keras files
+(`*.keras`, loaded with `safe_mode=True`) are the reference and the fallback where LiteRT is
+not installed; `WM_BACKEND=keras` or `backend="keras"` forces them. Both give the same outputs
+to float rounding (tested).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from contextlib import contextmanager
+from importlib import resources
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+BACKENDS = ("auto", "litert", "keras")
+
+
+class Network(Protocol):
+    def __call__(self, *inputs: np.ndarray) -> np.ndarray:
+        """Batch-of-one float32 NHWC inputs, in the network's input order -> its output."""
+
+
+def assets_dir() -> Path:
+    """Where the shipped weights are: in the installed package, or assets/ in a source tree."""
+    try:
+        packaged = Path(str(resources.files("watermark.assets")))
+        if (packaged / "embedder.tflite").exists():
+            return packaged
+    except ModuleNotFoundError:
+        pass
+    return Path(__file__).resolve().parent.parent / "assets"
+
+
+class LiteRTNetwork:
+    def __init__(self, path: Path):
+        from ai_edge_litert.interpreter import Interpreter
+
+        with _quiet_stderr():  # LiteRT logs an INFO line about its CPU delegate to fd 2
+            self.interpreter = Interpreter(str(path), num_threads=os.cpu_count() or 1)
+        details = self.interpreter.get_input_details()
+        # Exported inputs are named serving_default_<keras input name>:0, in any order.
+        self.inputs = sorted(details, key=lambda d: _input_position(d["name"]))
+        self.output = self.interpreter.get_output_details()[0]["index"]
+        self.shapes: tuple = ()
+
+    def __call__(self, *inputs: np.ndarray) -> np.ndarray:
+        shapes = tuple(array.shape for array in inputs)
+        if shapes != self.shapes:
+            for detail, shape in zip(self.inputs, shapes, strict=True):
+                self.interpreter.resize_tensor_input(detail["index"], shape)
+            with _quiet_stderr():
+                self.interpreter.allocate_tensors()
+            self.shapes = shapes
+        for detail, array in zip(self.inputs, inputs, strict=True):
+            self.interpreter.set_tensor(detail["index"], np.ascontiguousarray(array, np.float32))
+        self.interpreter.invoke()
+        return self.interpreter.get_tensor(self.output)
+
+
+@contextmanager
+def _quiet_stderr():
+    """Silence native code's writes to file descriptor 2 (Python's own errors still show)."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+_INPUT_ORDER = ("luma", "plane_map")
+
+
+def _input_position(name: str) -> int:
+    return next(i for i, key in enumerate(_INPUT_ORDER) if key in name)
+
+
+class KerasNetwork:
+    def __init__(self, path: Path):
+        from .tf_env import keras, tf
+
+        self.model = keras.models.load_model(path, safe_mode=True, compile=False)
+        self.function = tf.function(self.model, reduce_retracing=True)
+
+    def __call__(self, *inputs: np.ndarray) -> np.ndarray:
+        arguments = list(inputs) if len(inputs) > 1 else inputs[0]
+        return self.function(arguments, training=False).numpy()
+
+
+def choose_backend(backend: str = "auto") -> str:
+    backend = os.environ.get("WM_BACKEND", backend) if backend == "auto" else backend
+    if backend not in BACKENDS:
+        raise ValueError(f"unknown backend {backend!r}: choose one of {', '.join(BACKENDS)}")
+    if backend == "auto":
+        try:
+            import ai_edge_litert.interpreter  # noqa: F401
+        except ImportError:
+            return "keras"
+        return "litert"
+    return backend
+
+
+def load_network(name: str, folder: Path | None = None, backend: str = "auto") -> Network:
+    """Load the network `name` ('embedder' or 'extractor') from `folder` (default: shipped)."""
+    folder = folder or assets_dir()
+    if choose_backend(backend) == "litert":
+        return LiteRTNetwork(_existing(folder / f"{name}.tflite"))
+    return KerasNetwork(_existing(folder / f"{name}.keras"))
+
+
+def _existing(path: Path) -> Path:
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: model weights not found (is the package installed?)")
+    return path

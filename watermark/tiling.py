@@ -1,0 +1,69 @@
+"""Geometry between a photo, the networks' working resolution and the 32×32 plane.
+
+Why a working resolution: the networks run on the image scaled so that its long side is at most
+`work_long_side` (1024) px; the residual they produce is upsampled to the photo's size and added
+there. The cost is bounded (a 50-megapixel photo costs the networks what a 1-megapixel one
+does; only resizing is linear in pixels), and any resize of a large photo maps back onto the same
+working grid, so the watermark survives resizing by construction (TrustMark and VideoSeal do the
+same). The upsampled residual is also smoother at full size, which JPEG keeps well.
+
+Why a periodic plane: the plane is tiled over the whole working image (one bit per 4×4 cell,
+period 128 working px), so every bit is repeated in every part of the image. The extractor's
+soft bit map is folded back modulo 32 and averaged: a 1920×1200 photo averages ~40 copies of
+each bit, and any crop that keeps a 128 px square still holds every bit.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from .config import MODEL, ModelConfig
+
+
+def working_shape(height: int, width: int, config: ModelConfig = MODEL) -> tuple[int, int]:
+    """Working size for an image: long side at most `work_long_side`, sides multiples of `cell`.
+
+    The short side is kept at `min_side` or more, so long narrow images keep whole periods.
+    """
+    scale = min(1.0, config.work_long_side / max(height, width))
+    scale = max(scale, min(1.0, config.min_side / min(height, width)))
+    return _round_to_cell(height * scale, config), _round_to_cell(width * scale, config)
+
+
+def _round_to_cell(length: float, config: ModelConfig) -> int:
+    return max(config.cell, round(length / config.cell) * config.cell)
+
+
+def resize(array: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """Resize a 2-D float array to (height, width): area averaging down, bilinear up."""
+    height, width = shape
+    if array.shape[:2] == (height, width):
+        return array
+    shrinking = height * width < array.shape[0] * array.shape[1]
+    interpolation = cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR
+    return cv2.resize(array, (width, height), interpolation=interpolation)
+
+
+def plane_map(plane: np.ndarray, shape: tuple[int, int], config: ModelConfig = MODEL) -> np.ndarray:
+    """The plane tiled over a working image of `shape`: one value per cell, float32."""
+    rows, cols = shape[0] // config.cell, shape[1] // config.cell
+    size = config.plane_size
+    reps = (-(-rows // size), -(-cols // size))
+    return np.tile(plane.astype(np.float32), reps)[:rows, :cols]
+
+
+def fold(bit_map: np.ndarray, config: ModelConfig = MODEL) -> np.ndarray:
+    """Average a soft bit map over all copies of the plane: (rows, cols) -> (32, 32).
+
+    Cells are grouped by (row mod 32, col mod 32), the inverse of `plane_map`. A plane position
+    that no cell covers (images smaller than one period on a side) reads 0.5: no information.
+    """
+    size = config.plane_size
+    rows, cols = bit_map.shape
+    padded = np.full((-(-rows // size) * size, -(-cols // size) * size), np.nan, np.float32)
+    padded[:rows, :cols] = bit_map
+    blocks = padded.reshape(padded.shape[0] // size, size, padded.shape[1] // size, size)
+    counts = np.sum(~np.isnan(blocks), axis=(0, 2))
+    sums = np.nansum(blocks, axis=(0, 2))
+    return np.where(counts > 0, sums / np.maximum(counts, 1), 0.5).astype(np.float32)

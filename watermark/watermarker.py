@@ -1,0 +1,155 @@
+"""The Python API: embed a mark in a photo, extract it back.
+
+Pixels in, pixels out: images are numpy arrays (H×W×3 RGB or H×W grey, uint8 or uint16); file
+formats, alpha and metadata are `io`'s business. The residual is computed on luma at the working
+resolution (see `tiling`), upsampled to full size and added in float to every colour channel
+alike: R, G and B move together, so luma changes and chroma does not (no colour shift), and
+there is a single rounding to the output's integer type.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from .config import MODEL, ModelConfig
+from .marks import mark_plane
+from .runtime import load_network
+from .tiling import fold, plane_map, resize, working_shape
+
+ROWS_PER_CHUNK = 1024  # rows added at a time: bounds float temporaries on huge photos
+
+
+class ImageTooSmall(ValueError):
+    """The image is smaller than the model's minimum on a side."""
+
+
+@dataclass(frozen=True)
+class Extraction:
+    """What the extractor read: the soft plane (1 = dark mark pixel) and how sure it is.
+
+    `confidence` is the mean of |2p − 1| over bits: 0 for a plane of coin flips at 0.5, 1 when
+    every bit is read as a clean 0 or 1.
+    """
+
+    plane: np.ndarray
+    confidence: float
+    working_shape: tuple[int, int]
+
+    @property
+    def bits(self) -> np.ndarray:
+        return (self.plane > 0.5).astype(np.uint8)
+
+
+class Watermarker:
+    """Loads the networks once; `embed` and `extract` may then be called on many images."""
+
+    def __init__(
+        self,
+        weights: Path | None = None,
+        backend: str = "auto",
+        config: ModelConfig = MODEL,
+    ):
+        self.config = config
+        self.weights, self.backend = weights, backend
+        self._embedder = self._extractor = None
+
+    @property
+    def embedder(self):
+        if self._embedder is None:
+            self._embedder = load_network("embedder", self.weights, self.backend)
+        return self._embedder
+
+    @property
+    def extractor(self):
+        if self._extractor is None:
+            self._extractor = load_network("extractor", self.weights, self.backend)
+        return self._extractor
+
+    def mark_plane(self, mark: np.ndarray) -> np.ndarray:
+        """The 32×32 binary plane (uint8, 1 = dark) that `mark`, a picture, becomes."""
+        return mark_plane(mark, self.config.plane_size)
+
+    def embed(self, image: np.ndarray, mark: np.ndarray, strength: float = 1.0) -> np.ndarray:
+        """`image` with `mark` (a picture: logo, monogram) hidden in it; same shape and dtype."""
+        return self.embed_plane(image, self.mark_plane(mark), strength)
+
+    def embed_plane(
+        self, image: np.ndarray, plane: np.ndarray, strength: float = 1.0
+    ) -> np.ndarray:
+        """`image` with a 32×32 binary `plane` (1 = dark) hidden in it; same shape and dtype."""
+        plane = np.asarray(plane)
+        expected = (self.config.plane_size,) * 2
+        if plane.shape != expected:
+            raise ValueError(f"the plane must be {expected}, not {plane.shape}")
+        luma, scale = self._luma(image)
+        shape = working_shape(*luma.shape, self.config)
+        bits = plane_map(plane > 0.5, shape, self.config)
+        residual = self.embedder(resize(luma, shape)[None, ..., None], bits[None, ..., None])[
+            0, ..., 0
+        ]
+        full = resize(residual * np.float32(strength * scale), luma.shape)
+        return _add_residual(image, full)
+
+    def extract(self, image: np.ndarray) -> np.ndarray:
+        """The soft 32×32 plane read from `image`: floats in [0, 1], 1 = dark mark pixel."""
+        return self.read(image).plane
+
+    def read(self, image: np.ndarray) -> Extraction:
+        """Read the plane at every candidate working scale; keep the most confident reading.
+
+        Candidates: the working shape of the image as it is, and, for images smaller than the
+        working size, the working shape they would have had if they had been downscaled from a
+        larger photo (a marked photo that was resized keeps its mark on the same grid).
+        """
+        luma, _ = self._luma(image)
+        readings = [self._read_at(luma, shape) for shape in self._candidate_shapes(luma.shape)]
+        return max(readings, key=lambda reading: reading.confidence)
+
+    def _candidate_shapes(self, shape: tuple[int, int]) -> list[tuple[int, int]]:
+        native = working_shape(*shape, self.config)
+        long_side = self.config.work_long_side
+        if max(shape) >= long_side:
+            return [native]
+        scale = long_side / max(shape)
+        enlarged = working_shape(round(shape[0] * scale), round(shape[1] * scale), self.config)
+        return [native, enlarged]
+
+    def _read_at(self, luma: np.ndarray, shape: tuple[int, int]) -> Extraction:
+        bit_map = self.extractor(resize(luma, shape)[None, ..., None])[0, ..., 0]
+        plane = fold(bit_map, self.config)
+        return Extraction(plane, float(np.mean(np.abs(2.0 * plane - 1.0))), shape)
+
+    def _luma(self, image: np.ndarray) -> tuple[np.ndarray, float]:
+        """(luma as float32 in [0, 1], the integer type's full scale) after checking the image."""
+        image = np.asarray(image)
+        if image.dtype not in (np.uint8, np.uint16):
+            raise TypeError(f"images must be uint8 or uint16, not {image.dtype}")
+        if image.ndim == 3 and image.shape[2] == 3:
+            grey = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
+        elif image.ndim == 2:
+            grey = image
+        else:
+            raise ValueError(f"images must be H×W×3 RGB or H×W grey, not shape {image.shape}")
+        minimum = self.config.min_side
+        if min(grey.shape) < minimum:
+            height, width = grey.shape
+            raise ImageTooSmall(
+                f"{width}×{height} is too small: at least {minimum}×{minimum} needed"
+            )
+        scale = float(np.iinfo(image.dtype).max)
+        return grey.astype(np.float32) / scale, scale
+
+
+def _add_residual(image: np.ndarray, residual: np.ndarray) -> np.ndarray:
+    """image + residual (same on every channel) in float, one rounding, chunked by rows."""
+    out = np.empty_like(image)
+    top = np.iinfo(image.dtype).max
+    for start in range(0, image.shape[0], ROWS_PER_CHUNK):
+        rows = slice(start, start + ROWS_PER_CHUNK)
+        delta = residual[rows] if image.ndim == 2 else residual[rows, :, None]
+        out[rows] = np.clip(np.rint(image[rows] + delta), 0, top)
+    return out
