@@ -33,6 +33,7 @@ from .marks import random_marks
 from .model import build_embedder, build_extractor
 from .noise_layer import NoiseLayer, jpeg_batch, quantize
 from .tf_env import keras, tf
+from .tiling import plane_map
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".bmp"}
 
@@ -65,13 +66,17 @@ def load_luma_cache(paths: list[Path], long_side: int) -> list[np.ndarray]:
 def batches(
     cache: list[np.ndarray], config: TrainConfig, model: ModelConfig, seed: int
 ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """Endless (luma crops B×C×C×1, planes B×32×32×1) batches, reproducible from `seed`."""
+    """Endless (luma crops B×C×C×1, plane maps B×C/4×C/4×1) batches, reproducible from `seed`.
+
+    A 128 px crop holds exactly one period of the plane; smaller crops hold part of it.
+    """
     rng = np.random.default_rng(seed)
     crop = config.crop
     while True:
         images = np.stack([_random_crop(cache, crop, config, rng) for _ in range(config.batch)])
         planes = random_marks(config.batch, rng, model.plane_size)
-        yield images[..., None], planes[..., None]
+        maps = np.stack([plane_map(plane, (crop, crop), model) for plane in planes])
+        yield images[..., None], maps[..., None]
 
 
 def _random_crop(
@@ -92,10 +97,10 @@ def _random_crop(
 
 
 def dataset(cache, config: TrainConfig, model: ModelConfig, seed: int) -> tf.data.Dataset:
-    crop, size = config.crop, model.plane_size
+    crop, cells = config.crop, config.crop // model.cell
     signature = (
         tf.TensorSpec((None, crop, crop, 1), tf.float32),
-        tf.TensorSpec((None, size, size, 1), tf.float32),
+        tf.TensorSpec((None, cells, cells, 1), tf.float32),
     )
     return tf.data.Dataset.from_generator(
         lambda: batches(cache, config, model, seed), output_signature=signature

@@ -1,0 +1,53 @@
+import numpy as np
+import pytest
+
+from watermark.config import MODEL
+from watermark.tiling import fold, plane_map, resize, working_shape
+
+
+@pytest.mark.parametrize(
+    ("shape", "expected"),
+    [
+        ((1200, 1920), (640, 1024)),
+        ((128, 128), (128, 128)),
+        ((130, 131), (128, 132)),  # rounded to whole 4-px cells
+        ((4000, 3000), (1024, 768)),
+        ((129, 3000), (128, 2976)),  # the short side stays ≥ 128: long side kept longer
+    ],
+)
+def test_working_shape(shape, expected):
+    assert working_shape(*shape) == expected
+
+
+def test_working_shape_is_resize_invariant_for_large_photos():
+    assert working_shape(1200, 1920) == working_shape(2400, 3840) == working_shape(1080, 1728)
+
+
+def test_fold_inverts_plane_map():
+    plane = np.random.default_rng(0).integers(0, 2, (32, 32))
+    tiled = plane_map(plane, (640, 1024))
+    assert tiled.shape == (160, 256)
+    assert np.array_equal(fold(tiled), plane)
+
+
+def test_fold_of_partial_period_reads_half_where_nothing_is_known():
+    bit_map = np.ones((20, 40), np.float32)
+    folded = fold(bit_map)
+    assert (folded[:20] == 1).all() and (folded[20:] == 0.5).all()
+
+
+def test_fold_averages_copies():
+    bit_map = np.zeros((64, 32), np.float32)
+    bit_map[:32] = 1.0
+    assert np.allclose(fold(bit_map), 0.5)
+
+
+def test_resize_keeps_values_and_shape():
+    array = np.full((100, 60), 0.25, np.float32)
+    assert resize(array, (50, 30)).shape == (50, 30)
+    assert np.allclose(resize(array, (200, 120)), 0.25)
+    assert resize(array, (100, 60)) is array
+
+
+def test_period_is_plane_times_cell():
+    assert MODEL.period == MODEL.plane_size * MODEL.cell == 128

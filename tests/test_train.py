@@ -1,0 +1,62 @@
+"""A tiny training run on generated images: the loss goes down, checkpoints resume, export."""
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import photo
+from PIL import Image
+
+from watermark.config import TRAIN
+from watermark.runtime import load_network
+from watermark.tf_env import keras
+
+
+@pytest.fixture(scope="module")
+def images(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("photos")
+    for seed in range(6):
+        Image.fromarray(photo(160, 200, seed=seed)).save(folder / f"p{seed}.png")
+    return folder
+
+
+TINY = replace(
+    TRAIN,
+    crop=64,
+    steps_per_epoch=10,
+    validation_batches=1,
+    attack_ramp_steps=10_000,  # attacks stay near zero: a few steps must show learning
+    learning_rate=3e-3,
+    cache_long_side=200,
+    crop_scale=(0.8, 1.2),
+    validation_photos=("p0",),
+)
+
+
+def test_loss_goes_down_and_training_resumes(images: Path, tmp_path: Path):
+    from watermark.train import train
+
+    keras.utils.set_random_seed(0)
+    out = tmp_path / "run"
+    train(images, out, steps=60, batch=8, config=TINY)
+    losses = [entry["loss"] for entry in _log(out)]
+    assert len(losses) == 6
+    assert np.mean(losses[-2:]) < 0.93 * np.mean(losses[:2]), losses
+
+    with pytest.raises(FileExistsError):
+        train(images, out, steps=60, batch=8, config=TINY)
+    trainer = train(images, out, steps=70, batch=8, config=TINY, resume=True)
+    assert [entry["epoch"] for entry in _log(out)] == list(range(1, 8))
+
+    for name in ("embedder", "extractor"):
+        assert (out / f"{name}.keras").exists() and (out / f"{name}.tflite").exists()
+    luma = np.random.default_rng(0).random((1, 64, 64, 1), dtype=np.float32)
+    exported = load_network("extractor", out, backend="litert")(luma)
+    assert np.allclose(exported, trainer.extractor(luma), atol=1e-4)
+
+
+def _log(out: Path) -> list[dict]:
+    lines = (out / "checkpoint" / "log.jsonl").read_text().splitlines()
+    return [json.loads(line) for line in lines]

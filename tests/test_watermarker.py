@@ -1,0 +1,90 @@
+"""The Python API with the shipped weights."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from conftest import monogram, photo
+
+from watermark import ImageTooSmall, Watermarker
+from watermark.metrics import bit_accuracy, psnr
+
+
+def test_embed_keeps_shape_and_dtype_and_is_faint(watermarker):
+    image = photo(256, 384)
+    marked = watermarker.embed(image, monogram())
+    assert marked.shape == image.shape and marked.dtype == np.uint8
+    assert 36 < psnr(image, marked) < 60
+
+
+def test_round_trip_recovers_the_mark(watermarker):
+    image, mark = photo(384, 512, seed=3), monogram()
+    plane = watermarker.mark_plane(mark)
+    extracted = watermarker.extract(watermarker.embed(image, mark))
+    assert extracted.shape == (32, 32) and extracted.dtype == np.float32
+    assert 0 <= extracted.min() and extracted.max() <= 1
+    assert bit_accuracy(plane, extracted) >= 0.95
+
+
+def test_unmarked_image_reads_as_noise_not_as_the_mark(watermarker):
+    plane = watermarker.mark_plane(monogram())
+    reading = watermarker.read(photo(384, 512, seed=4))
+    assert bit_accuracy(plane, reading.plane) < 0.8
+
+
+def test_strength_scales_the_change(watermarker):
+    image = photo(256, 256, seed=5)
+    faint = psnr(image, watermarker.embed(image, monogram(), strength=0.5))
+    strong = psnr(image, watermarker.embed(image, monogram(), strength=2.0))
+    assert faint > strong + 10  # 4× the amplitude is 12 dB
+
+
+def test_grey_and_16_bit_images(watermarker):
+    grey = photo(256, 256, seed=6)[..., 0]
+    marked = watermarker.embed(grey, monogram())
+    assert marked.shape == grey.shape and marked.dtype == np.uint8
+    deep = grey.astype(np.uint16) * 257
+    marked16 = watermarker.embed(deep, monogram())
+    assert marked16.dtype == np.uint16
+    plane = watermarker.mark_plane(monogram())
+    assert bit_accuracy(plane, watermarker.extract(marked16)) >= 0.9
+
+
+def test_colour_does_not_shift(watermarker):
+    image = photo(256, 256, seed=7)
+    delta = watermarker.embed(image, monogram()).astype(int) - image
+    unclipped = (image > 8).all(axis=2) & (image < 247).all(axis=2)
+    spread = delta.max(axis=2) - delta.min(axis=2)
+    assert np.mean(spread[unclipped] <= 1) > 0.99  # R, G, B move together
+
+
+@pytest.mark.parametrize("shape", [(127, 500), (500, 100), (10, 10)])
+def test_too_small_is_refused(watermarker, shape):
+    with pytest.raises(ImageTooSmall, match="too small"):
+        watermarker.embed(photo(*shape), monogram())
+
+
+def test_wrong_inputs(watermarker):
+    with pytest.raises(TypeError):
+        watermarker.embed(photo(200, 200).astype(np.float32), monogram())
+    with pytest.raises(ValueError, match="plane must be"):
+        watermarker.embed_plane(photo(200, 200), np.zeros((16, 16)))
+
+
+def test_litert_and_keras_backends_agree():
+    image = photo(256, 320, seed=8)
+    fast, reference = Watermarker(backend="litert"), Watermarker(backend="keras")
+    marked = fast.embed(image, monogram())
+    assert np.abs(marked.astype(int) - reference.embed(image, monogram())).max() <= 1
+    assert np.allclose(fast.extract(marked), reference.extract(marked), atol=1e-4)
+
+
+def test_import_does_not_load_tensorflow():
+    code = (
+        "import sys, numpy as np, watermark; w = watermark.Watermarker();"
+        "w.extract(np.zeros((128, 128, 3), np.uint8));"
+        "print('TF' if 'tensorflow' in sys.modules else 'no TF')"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.stdout.strip() == "no TF", out.stderr
