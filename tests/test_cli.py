@@ -88,7 +88,7 @@ def _bad_inputs(tmp_path: Path) -> dict:
     whole = tmp_path / "whole.jpg"
     Image.fromarray(photo(200, 200)).save(whole)
     (tmp_path / "truncated.jpg").write_bytes(whole.read_bytes()[:600])
-    Image.fromarray(photo(100, 300)).save(tmp_path / "small.png")
+    Image.fromarray(photo(30, 300)).save(tmp_path / "small.png")
     (tmp_path / "folder.png").mkdir()
     return {
         "missing.png": "no such file",

@@ -60,9 +60,15 @@ def test_colour_does_not_shift(watermarker):
 
 
 @pytest.mark.parametrize("shape", [(127, 500), (500, 100), (10, 10)])
-def test_too_small_is_refused(watermarker, shape):
+def test_too_small_to_embed_is_refused(watermarker, shape):
     with pytest.raises(ImageTooSmall, match="too small"):
         watermarker.embed(photo(*shape), monogram())
+
+
+def test_small_crops_can_still_be_read(watermarker):
+    assert watermarker.extract(photo(64, 100)).shape == (32, 32)
+    with pytest.raises(ImageTooSmall, match="at least 32×32"):
+        watermarker.extract(photo(20, 100))
 
 
 def test_wrong_inputs(watermarker):

@@ -18,7 +18,8 @@ class ModelConfig:
     plane_size: int = 32
     cell: int = 4
     work_long_side: int = 1024
-    min_side: int = 128
+    min_side: int = 128  # to embed: one whole period of the plane
+    min_read_side: int = 32  # to extract: a crop may hold part of a period (the rest reads 0.5)
     patch_channels: int = 32
     channels: int = 48
     encoder_depth: int = 2
@@ -42,13 +43,15 @@ class AttackConfig:
     brightness: float = 0.3
     contrast: float = 0.3
     extra_jpeg_probability: float = 0.5
+    resample_scale: tuple[float, float] = (1.0, 4.0)
+    native_probability: float = 0.2
 
 
 @dataclass(frozen=True)
 class TrainConfig:
     """Training schedule. The image loss weight is steered so that PSNR tracks `target_psnr`."""
 
-    steps: int = 4500
+    steps: int = 4000
     batch: int = 16
     crop: int = 128
     learning_rate: float = 1e-3

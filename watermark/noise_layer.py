@@ -5,7 +5,8 @@ because these must run inside the training graph on float batches and pass gradi
 real codec with gradients passed straight through (the output is the codec's, the gradient is the
 identity's); the other attacks are differentiable as they are.
 
-Each sample gets one attack, drawn uniformly, then, with some probability, a JPEG on top (most
+Every residual first goes through the resampling that inference applies (see `resample`). Then
+each sample gets one attack, drawn uniformly, then, with some probability, a JPEG on top (most
 photos end as JPEG whatever happened before), then 8-bit rounding. `ramp` in [0, 1] scales every
 attack's strength, so training starts easy and reaches the full ranges of `AttackConfig`.
 """
@@ -38,6 +39,7 @@ class NoiseLayer(keras.layers.Layer):
         )
 
     def call(self, marked: tf.Tensor, cover: tf.Tensor, ramp: tf.Tensor) -> tf.Tensor:
+        marked = cover + self.resample(marked - cover)
         batch = tf.shape(marked)[0]
         candidates = tf.stack([attack(marked, cover, ramp) for attack in self.attacks], axis=1)
         choice = tf.random.uniform([batch], 0, len(self.attacks), dtype=tf.int32)
@@ -45,6 +47,22 @@ class NoiseLayer(keras.layers.Layer):
         extra = tf.random.uniform([batch, 1, 1, 1]) < self.config.extra_jpeg_probability
         attacked = tf.where(extra, self.jpeg(attacked, cover, ramp), attacked)
         return quantize(attacked)
+
+    def resample(self, residual: tf.Tensor) -> tf.Tensor:
+        """The inference pipeline's path for the residual, applied to every sample.
+
+        `embed` upsamples the working-resolution residual to the photo's size (bilinear) and
+        `extract` area-downsamples the photo back: a residual that lives in frequencies this
+        round trip removes would be invisible to the extractor. Scales as from working size
+        (1024) to photos of 1024–4096 px; some batches keep native size (small photos).
+        """
+        low, high = self.config.resample_scale
+        scale = tf.random.uniform([], low, high)
+        scale = tf.where(tf.random.uniform([]) < self.config.native_probability, 1.0, scale)
+        size = tf.shape(residual)[1:3]
+        large = tf.cast(tf.round(tf.cast(size, tf.float32) * scale), tf.int32)
+        up = tf.image.resize(residual, large, method="bilinear")
+        return tf.image.resize(up, size, method="bilinear", antialias=True)
 
     def identity(self, x: tf.Tensor, cover: tf.Tensor, ramp: tf.Tensor) -> tf.Tensor:
         return x

@@ -326,3 +326,11 @@ def export(trainer: WatermarkTrainer, out: Path) -> None:
             out / f"{network.name}.tflite",
             partial(network.export, format="litert", verbose=False),
         )
+
+
+def export_checkpoint(checkpoint: Path, out: Path, config: TrainConfig = TRAIN) -> None:
+    """Export the networks saved in `checkpoint` (of a finished run, or one still going)."""
+    trainer = build_trainer(config)
+    if restore_checkpoint(trainer, checkpoint) == 0:
+        raise FileNotFoundError(f"{checkpoint}: no checkpoint")
+    export(trainer, out)

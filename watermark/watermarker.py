@@ -85,7 +85,7 @@ class Watermarker:
         expected = (self.config.plane_size,) * 2
         if plane.shape != expected:
             raise ValueError(f"the plane must be {expected}, not {plane.shape}")
-        luma, scale = self._luma(image)
+        luma, scale = self._luma(image, self.config.min_side)
         shape = working_shape(*luma.shape, self.config)
         bits = plane_map(plane > 0.5, shape, self.config)
         residual = self.embedder(resize(luma, shape)[None, ..., None], bits[None, ..., None])[
@@ -105,7 +105,7 @@ class Watermarker:
         working size, the working shape they would have had if they had been downscaled from a
         larger photo (a marked photo that was resized keeps its mark on the same grid).
         """
-        luma, _ = self._luma(image)
+        luma, _ = self._luma(image, self.config.min_read_side)
         readings = [self._read_at(luma, shape) for shape in self._candidate_shapes(luma.shape)]
         return max(readings, key=lambda reading: reading.confidence)
 
@@ -123,7 +123,7 @@ class Watermarker:
         plane = fold(bit_map, self.config)
         return Extraction(plane, float(np.mean(np.abs(2.0 * plane - 1.0))), shape)
 
-    def _luma(self, image: np.ndarray) -> tuple[np.ndarray, float]:
+    def _luma(self, image: np.ndarray, minimum: int) -> tuple[np.ndarray, float]:
         """(luma as float32 in [0, 1], the integer type's full scale) after checking the image."""
         image = np.asarray(image)
         if image.dtype not in (np.uint8, np.uint16):
@@ -134,7 +134,6 @@ class Watermarker:
             grey = image
         else:
             raise ValueError(f"images must be H×W×3 RGB or H×W grey, not shape {image.shape}")
-        minimum = self.config.min_side
         if min(grey.shape) < minimum:
             height, width = grey.shape
             raise ImageTooSmall(
