@@ -43,6 +43,9 @@ def note(lines: list[str]) -> None:
         click.echo(f"wm: note: {line}", err=True)
 
 
+force_option = click.option("-f", "--force", is_flag=True, help="Overwrite OUTPUT if it exists.")
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="wm", prog_name="wm")
 def main() -> None:
@@ -84,7 +87,7 @@ def main() -> None:
     show_default=True,
     help="JPEG/WebP quality of the output.",
 )
-@click.option("-f", "--force", is_flag=True, help="Overwrite OUTPUT if it exists.")
+@force_option
 @reports_bad_input
 def embed(
     image: Path, mark: Path, output: Path | None, strength: float, quality: int, force: bool
@@ -123,7 +126,7 @@ def embed(
     show_default=True,
     help="Side of the written mark in pixels; 32 = the raw plane, a pixel per bit.",
 )
-@click.option("-f", "--force", is_flag=True, help="Overwrite OUTPUT if it exists.")
+@force_option
 @reports_bad_input
 def extract(image: Path, output: Path | None, size: int, force: bool) -> None:
     """Recover the mark hidden in IMAGE and write it as a black-on-white PNG.
