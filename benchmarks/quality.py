@@ -62,14 +62,16 @@ def main() -> None:
     parser.add_argument("--strength", type=float, default=1.0)
     parser.add_argument("--weights", type=Path, default=None)
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results"))
+    parser.add_argument("--attacks", default=",".join(ATTACKS), help="comma-separated specs")
     args = parser.parse_args()
+    attack_specs = args.attacks.split(",")
 
     photos = load_photos(args.photos, args.long_side)
     rng = np.random.default_rng(0)
     planes = [rng.integers(0, 2, (32, 32)) for _ in photos]
     watermarker = Watermarker(args.weights)
     watermarker.embed_plane(photos[0][1], planes[0])  # load the networks before timing
-    records = bench.run(photos, planes, ATTACKS, watermarker, args.strength, len(photos))
+    records = bench.run(photos, planes, attack_specs, watermarker, args.strength, len(photos))
     rows = bench.summarize(records)
     embed_s = np.median([r.embed_seconds for r in records])
     extract_s = np.median([r.extract_seconds for r in records if r.attack == "identity"])

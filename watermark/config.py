@@ -58,7 +58,7 @@ class TrainConfig:
     final_learning_rate: float = 1e-4
     attack_ramp_steps: int = 1500
     psnr_start: float = 33.0
-    psnr_end: float = 41.0
+    psnr_end: float = 39.5
     psnr_ramp_steps: int = 3000
     loss_weight_rate: float = 0.02
     initial_image_weight: float = 30.0

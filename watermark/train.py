@@ -9,8 +9,8 @@ low PSNR lets the networks find a code quickly; raising the target then trades r
 invisibility at a controlled pace.
 
 Data: photos from a folder (see scripts/fetch_photos.sh), decoded once into a luma cache, random
-crops at random scales, flips; marks from `marks.random_marks`. Photos whose stem is listed in
-`TrainConfig.validation_photos` are held out for validation.
+crops at random scales, flips; marks from `marks.random_marks`, whitened as at inference.
+Photos whose stem is listed in `TrainConfig.validation_photos` are held out for validation.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ import cv2
 import numpy as np
 
 from .config import MODEL, TRAIN, ModelConfig, TrainConfig
+from .keys import random_whitening
 from .marks import random_marks
 from .model import build_embedder, build_extractor
 from .noise_layer import NoiseLayer, jpeg_batch, quantize
@@ -68,13 +69,17 @@ def batches(
 ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """Endless (luma crops B×C×C×1, plane maps B×C/4×C/4×1) batches, reproducible from `seed`.
 
-    A 128 px crop holds exactly one period of the plane; smaller crops hold part of it.
+    Marks are whitened with a random key each, as `Watermarker` whitens every mark (see
+    `keys`). A 128 px crop holds exactly one period of the plane; smaller crops hold part of it.
     """
     rng = np.random.default_rng(seed)
     crop = config.crop
     while True:
         images = np.stack([_random_crop(cache, crop, config, rng) for _ in range(config.batch)])
-        planes = random_marks(config.batch, rng, model.plane_size)
+        planes = [
+            random_whitening(rng, model.plane_size).apply(plane)
+            for plane in random_marks(config.batch, rng, model.plane_size)
+        ]
         maps = np.stack([plane_map(plane, (crop, crop), model) for plane in planes])
         yield images[..., None], maps[..., None]
 

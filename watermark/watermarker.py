@@ -16,6 +16,7 @@ import cv2
 import numpy as np
 
 from .config import MODEL, ModelConfig
+from .keys import whitening
 from .marks import mark_plane
 from .runtime import load_network
 from .tiling import fold, plane_map, resize, working_shape
@@ -73,54 +74,46 @@ class Watermarker:
         """The 32×32 binary plane (uint8, 1 = dark) that `mark`, a picture, becomes."""
         return mark_plane(mark, self.config.plane_size)
 
-    def embed(self, image: np.ndarray, mark: np.ndarray, strength: float = 1.0) -> np.ndarray:
+    def embed(
+        self, image: np.ndarray, mark: np.ndarray, strength: float = 1.0, key: str | None = None
+    ) -> np.ndarray:
         """`image` with `mark` (a picture: logo, monogram) hidden in it; same shape and dtype."""
-        return self.embed_plane(image, self.mark_plane(mark), strength)
+        return self.embed_plane(image, self.mark_plane(mark), strength, key)
 
     def embed_plane(
-        self, image: np.ndarray, plane: np.ndarray, strength: float = 1.0
+        self, image: np.ndarray, plane: np.ndarray, strength: float = 1.0, key: str | None = None
     ) -> np.ndarray:
-        """`image` with a 32×32 binary `plane` (1 = dark) hidden in it; same shape and dtype."""
+        """`image` with a 32×32 binary `plane` (1 = dark) hidden in it; same shape and dtype.
+
+        The plane is whitened with `key` (None: the public default, see `keys`) first.
+        """
         plane = np.asarray(plane)
         expected = (self.config.plane_size,) * 2
         if plane.shape != expected:
             raise ValueError(f"the plane must be {expected}, not {plane.shape}")
         luma, scale = self._luma(image, self.config.min_side)
         shape = working_shape(*luma.shape, self.config)
-        bits = plane_map(plane > 0.5, shape, self.config)
-        residual = self.embedder(resize(luma, shape)[None, ..., None], bits[None, ..., None])[
-            0, ..., 0
-        ]
-        full = resize(residual * np.float32(strength * scale), luma.shape)
+        whitened = whitening(key, self.config.plane_size).apply(plane)
+        cells = plane_map(whitened, shape, self.config)
+        residual = self.embedder(resize(luma, shape)[None, ..., None], cells[None, ..., None])
+        full = resize(residual[0, ..., 0] * np.float32(strength * scale), luma.shape)
         return _add_residual(image, full)
 
-    def extract(self, image: np.ndarray) -> np.ndarray:
+    def extract(self, image: np.ndarray, key: str | None = None) -> np.ndarray:
         """The soft 32×32 plane read from `image`: floats in [0, 1], 1 = dark mark pixel."""
-        return self.read(image).plane
+        return self.read(image, key).plane
 
-    def read(self, image: np.ndarray) -> Extraction:
-        """Read the plane at every candidate working scale; keep the most confident reading.
+    def read(self, image: np.ndarray, key: str | None = None) -> Extraction:
+        """Read the plane on the working grid of the image as it is.
 
-        Candidates: the working shape of the image as it is, and, for images smaller than the
-        working size, the working shape they would have had if they had been downscaled from a
-        larger photo (a marked photo that was resized keeps its mark on the same grid).
+        A photo resized as a whole keeps its grid while its long side stays ≥ 1024 px (see
+        `tiling`); crops and smaller resizes move the grid, which this does not search for yet.
         """
         luma, _ = self._luma(image, self.config.min_read_side)
-        readings = [self._read_at(luma, shape) for shape in self._candidate_shapes(luma.shape)]
-        return max(readings, key=lambda reading: reading.confidence)
-
-    def _candidate_shapes(self, shape: tuple[int, int]) -> list[tuple[int, int]]:
-        native = working_shape(*shape, self.config)
-        long_side = self.config.work_long_side
-        if max(shape) >= long_side:
-            return [native]
-        scale = long_side / max(shape)
-        enlarged = working_shape(round(shape[0] * scale), round(shape[1] * scale), self.config)
-        return [native, enlarged]
-
-    def _read_at(self, luma: np.ndarray, shape: tuple[int, int]) -> Extraction:
+        shape = working_shape(*luma.shape, self.config)
         bit_map = self.extractor(resize(luma, shape)[None, ..., None])[0, ..., 0]
-        plane = fold(bit_map, self.config)
+        whitened = fold(bit_map, self.config)
+        plane = whitening(key, self.config.plane_size).undo(whitened)
         return Extraction(plane, float(np.mean(np.abs(2.0 * plane - 1.0))), shape)
 
     def _luma(self, image: np.ndarray, minimum: int) -> tuple[np.ndarray, float]:
