@@ -171,3 +171,9 @@ def test_reading_never_changes_the_file(tmp_path: Path):
     before = hashlib.sha256(path.read_bytes()).hexdigest()
     read_image(path)
     assert hashlib.sha256(path.read_bytes()).hexdigest() == before
+
+
+def test_huge_images_are_refused_before_decoding(tmp_path: Path):
+    Image.new("1", (20_000, 10_000)).save(tmp_path / "huge.png")  # 200 MP, a small file
+    with pytest.raises(ImageError, match="too large"):
+        read_image(tmp_path / "huge.png")

@@ -36,7 +36,7 @@ def _round_to_cell(length: float, config: ModelConfig) -> int:
 
 
 def resize(array: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
-    """Resize a 2-D float array to (height, width): area averaging down, bilinear up."""
+    """Resize a 2-D array to (height, width): area averaging down, bilinear up."""
     height, width = shape
     if array.shape[:2] == (height, width):
         return array

@@ -91,12 +91,11 @@ class Watermarker:
         expected = (self.config.plane_size,) * 2
         if plane.shape != expected:
             raise ValueError(f"the plane must be {expected}, not {plane.shape}")
-        luma, scale = self._luma(image, self.config.min_side)
-        shape = working_shape(*luma.shape, self.config)
+        luma, full_shape, scale = self._working_luma(image, self.config.min_side)
         whitened = whitening(key, self.config.plane_size).apply(plane)
-        cells = plane_map(whitened, shape, self.config)
-        residual = self.embedder(resize(luma, shape)[None, ..., None], cells[None, ..., None])
-        full = resize(residual[0, ..., 0] * np.float32(strength * scale), luma.shape)
+        cells = plane_map(whitened, luma.shape, self.config)
+        residual = self.embedder(luma[None, ..., None], cells[None, ..., None])
+        full = resize(residual[0, ..., 0] * np.float32(strength * scale), full_shape)
         return _add_residual(image, full)
 
     def extract(self, image: np.ndarray, key: str | None = None) -> np.ndarray:
@@ -109,15 +108,19 @@ class Watermarker:
         A photo resized as a whole keeps its grid while its long side stays ≥ 1024 px (see
         `tiling`); crops and smaller resizes move the grid, which this does not search for yet.
         """
-        luma, _ = self._luma(image, self.config.min_read_side)
-        shape = working_shape(*luma.shape, self.config)
-        bit_map = self.extractor(resize(luma, shape)[None, ..., None])[0, ..., 0]
+        luma, _, _ = self._working_luma(image, self.config.min_read_side)
+        bit_map = self.extractor(luma[None, ..., None])[0, ..., 0]
         whitened = fold(bit_map, self.config)
         plane = whitening(key, self.config.plane_size).undo(whitened)
-        return Extraction(plane, float(np.mean(np.abs(2.0 * plane - 1.0))), shape)
+        return Extraction(plane, float(np.mean(np.abs(2.0 * plane - 1.0))), luma.shape)
 
-    def _luma(self, image: np.ndarray, minimum: int) -> tuple[np.ndarray, float]:
-        """(luma as float32 in [0, 1], the integer type's full scale) after checking the image."""
+    def _working_luma(
+        self, image: np.ndarray, minimum: int
+    ) -> tuple[np.ndarray, tuple[int, int], float]:
+        """(working-resolution luma as float32 in [0, 1], full (height, width), full scale).
+
+        Resized while still integers: no full-size float copy of a 50-megapixel photo.
+        """
         image = np.asarray(image)
         if image.dtype not in (np.uint8, np.uint16):
             raise TypeError(f"images must be uint8 or uint16, not {image.dtype}")
@@ -133,7 +136,8 @@ class Watermarker:
                 f"{width}×{height} is too small: at least {minimum}×{minimum} needed"
             )
         scale = float(np.iinfo(image.dtype).max)
-        return grey.astype(np.float32) / scale, scale
+        luma = resize(grey, working_shape(*grey.shape, self.config)).astype(np.float32) / scale
+        return luma, grey.shape, scale
 
 
 def _add_residual(image: np.ndarray, residual: np.ndarray) -> np.ndarray:
