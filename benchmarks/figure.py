@@ -22,10 +22,11 @@ GAIN = 20  # the difference is amplified 20× around mid-grey to be visible at a
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("assets/figure.png"))
+    parser.add_argument("--weights", type=Path, default=None)
     args = parser.parse_args()
     photo = read_image(assets_dir() / "sample.jpg").pixels
     mark = read_image(assets_dir() / "mark.png").rgba
-    watermarker = Watermarker()
+    watermarker = Watermarker(args.weights)
     marked = watermarker.embed(photo, mark)
     difference = np.clip(128 + GAIN * (marked.astype(np.int16) - photo), 0, 255).astype(np.uint8)
     height = 300

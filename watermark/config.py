@@ -62,7 +62,7 @@ class TrainConfig:
     psnr_ramp_steps: int = 3000
     loss_weight_rate: float = 0.02
     initial_image_weight: float = 30.0
-    masking_strength: float = 12.0
+    masking_constant: float = 0.03  # SSIM's C2 = (0.03 × peak)²
     steps_per_epoch: int = 100
     validation_batches: int = 4
     cache_long_side: int = 1280

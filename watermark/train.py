@@ -1,7 +1,7 @@
 """Joint training of embedder and extractor through the noise layer, with resumable checkpoints.
 
-Losses, as the design asks: MSE between marked and original luma (weighted per pixel by a
-texture mask, so the residual goes where texture hides it) and MSE between extracted and embedded
+Losses, as the design asks: MSE between marked and original luma (weighted per pixel by SSIM's
+sensitivity, so the residual goes where texture hides it) and MSE between extracted and embedded
 planes. The image loss weight is not hand-tuned but steered: after every step its logarithm moves
 by `loss_weight_rate` × log(MSE / target MSE), so the batch PSNR tracks a target that ramps from
 `psnr_start` to `psnr_end` (the constraint "PSNR ≥ target" solved by dual ascent). Starting at a
@@ -112,11 +112,17 @@ def dataset(cache, config: TrainConfig, model: ModelConfig, seed: int) -> tf.dat
     ).prefetch(2)
 
 
-def texture_weights(luma: tf.Tensor, strength: float) -> tf.Tensor:
-    """Per-pixel image-loss weights, low in textured areas (mean 1 over the batch)."""
+def texture_weights(luma: tf.Tensor, constant: float) -> tf.Tensor:
+    """Per-pixel image-loss weights following SSIM's sensitivity: C / (local variance + C).
+
+    SSIM's contrast term barely moves where the picture already varies and drops fast where it
+    is flat (sky, bokeh, gradients): a residual in flat areas costs SSIM, the same residual in
+    texture does not. With C = (0.03)², SSIM's own constant, weighting the MSE this way steers
+    the residual into texture. Normalised to mean 1 over the batch.
+    """
     mean = tf.nn.avg_pool2d(luma, 7, 1, "SAME")
-    variance = tf.nn.avg_pool2d(tf.square(luma), 7, 1, "SAME") - tf.square(mean)
-    weights = 1.0 / (1.0 + strength * tf.sqrt(tf.maximum(variance, 1e-8)))
+    variance = tf.maximum(tf.nn.avg_pool2d(tf.square(luma), 7, 1, "SAME") - tf.square(mean), 0.0)
+    weights = constant**2 / (variance + constant**2)
     return weights / tf.reduce_mean(weights)
 
 
@@ -162,7 +168,7 @@ class WatermarkTrainer(keras.Model):
             residual = self.embedder([cover, plane], training=True)
             marked = tf.clip_by_value(cover + residual, 0.0, 1.0)
             predicted = self.extractor(self.noise(marked, cover, ramp), training=True)
-            weights = texture_weights(cover, self.config.masking_strength)
+            weights = texture_weights(cover, self.config.masking_constant)
             image_loss = tf.reduce_mean(weights * tf.square(marked - cover))
             mark_loss = tf.reduce_mean(tf.square(predicted - plane))
             loss = tf.exp(self.log_image_weight) * image_loss + mark_loss
