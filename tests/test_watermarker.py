@@ -94,3 +94,12 @@ def test_import_does_not_load_tensorflow():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.stdout.strip() == "no TF", out.stderr
+
+
+def test_the_right_key_reads_the_mark_and_a_wrong_key_reads_noise(watermarker):
+    image, mark = photo(384, 512, seed=9), monogram()
+    plane = watermarker.mark_plane(mark)
+    marked = watermarker.embed(image, mark, key="secret")
+    assert bit_accuracy(plane, watermarker.extract(marked, key="secret")) >= 0.95
+    assert 0.35 < bit_accuracy(plane, watermarker.extract(marked, key="guess")) < 0.65
+    assert 0.35 < bit_accuracy(plane, watermarker.extract(marked)) < 0.65

@@ -16,6 +16,7 @@ import numpy as np
 from .io import FORMAT_SUFFIX, SUFFIX_FORMATS, ImageError, Picture, read_image, write_image
 from .marks import MarkError
 from .metrics import psnr
+from .verify import DEFAULT_FPR, Verdict, decide
 from .watermarker import Extraction, ImageTooSmall, Watermarker
 
 VIEW_SIZE = 256
@@ -66,10 +67,11 @@ def embed_file(
     quality: int = 95,
     force: bool = False,
     watermarker: Watermarker | None = None,
+    key: str | None = None,
 ) -> EmbedResult:
     watermarker = watermarker or Watermarker()
     plane = read_mark(mark, watermarker)
-    return embed_plane_file(image, plane, output, strength, quality, force, watermarker)
+    return embed_plane_file(image, plane, output, strength, quality, force, watermarker, key)
 
 
 def embed_plane_file(
@@ -80,6 +82,7 @@ def embed_plane_file(
     quality: int,
     force: bool,
     watermarker: Watermarker,
+    key: str | None = None,
 ) -> EmbedResult:
     """Embed a ready plane (marks are read once per batch, not once per file)."""
     picture = read_image(image)
@@ -88,7 +91,7 @@ def embed_plane_file(
     if output.exists() and not force:
         raise ImageError(f"{output}: already exists (use --force to overwrite)")
     try:
-        marked = watermarker.embed_plane(picture.pixels, plane, strength)
+        marked = watermarker.embed_plane(picture.pixels, plane, strength, key)
     except ImageTooSmall as error:
         raise ImageError(f"{image}: {error}") from None
     result = Picture(
@@ -104,16 +107,14 @@ def extract_file(
     size: int = VIEW_SIZE,
     force: bool = False,
     watermarker: Watermarker | None = None,
+    key: str | None = None,
 ) -> ExtractResult:
     """Read the mark from `image` and write it as a black-on-white PNG of `size` px."""
     watermarker = watermarker or Watermarker()
     picture = read_image(image)
     output = output or default_extract_output(image)
     _refuse_input_as_output(image, output)
-    try:
-        extraction = watermarker.read(picture.pixels)
-    except ImageTooSmall as error:
-        raise ImageError(f"{image}: {error}") from None
+    extraction = _read(image, picture, watermarker, key)
     notes = write_image(output, Picture(plane_picture(extraction.bits, size)), force=force)
     return ExtractResult(output, extraction, notes)
 
@@ -127,3 +128,23 @@ def plane_picture(bits: np.ndarray, size: int) -> np.ndarray:
 def _refuse_input_as_output(image: Path, output: Path) -> None:
     if output.exists() and output.resolve() == image.resolve():
         raise ImageError(f"{output}: is the input; wm never modifies its input")
+
+
+def verify_file(
+    image: Path,
+    mark: Path,
+    key: str | None = None,
+    fpr: float = DEFAULT_FPR,
+    watermarker: Watermarker | None = None,
+) -> Verdict:
+    watermarker = watermarker or Watermarker()
+    plane = read_mark(mark, watermarker)
+    extraction = _read(image, read_image(image), watermarker, key)
+    return decide(plane, extraction.plane, fpr)
+
+
+def _read(image: Path, picture: Picture, watermarker: Watermarker, key: str | None) -> Extraction:
+    try:
+        return watermarker.read(picture.pixels, key)
+    except ImageTooSmall as error:
+        raise ImageError(f"{image}: {error}") from None

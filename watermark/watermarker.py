@@ -20,6 +20,7 @@ from .keys import whitening
 from .marks import mark_plane
 from .runtime import load_network
 from .tiling import fold, plane_map, resize, working_shape
+from .verify import DEFAULT_FPR, Verdict, decide
 
 ROWS_PER_CHUNK = 1024  # rows added at a time: bounds float temporaries on huge photos
 
@@ -101,6 +102,12 @@ class Watermarker:
     def extract(self, image: np.ndarray, key: str | None = None) -> np.ndarray:
         """The soft 32×32 plane read from `image`: floats in [0, 1], 1 = dark mark pixel."""
         return self.read(image, key).plane
+
+    def verify(
+        self, image: np.ndarray, mark: np.ndarray, key: str | None = None, fpr: float = DEFAULT_FPR
+    ) -> Verdict:
+        """Does `image` carry `mark` (under `key`)? See `verify` for the test and its null."""
+        return decide(self.mark_plane(mark), self.extract(image, key), fpr)
 
     def read(self, image: np.ndarray, key: str | None = None) -> Extraction:
         """Read the plane on the working grid of the image as it is.

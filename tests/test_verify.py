@@ -1,0 +1,52 @@
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from conftest import monogram, photo
+from PIL import Image
+
+from cli import main
+from watermark.verify import binomial_tail, decide
+
+
+def test_binomial_tail_exact_values():
+    assert binomial_tail(3, 4) == 5 / 16
+    assert binomial_tail(0, 10) == 1.0
+    assert binomial_tail(512, 1024) == pytest.approx(0.5125, abs=1e-4)
+    assert binomial_tail(1024, 1024) == 2.0**-1024  # no underflow to 0 at the extreme
+    assert binomial_tail(1003, 1024) == pytest.approx(1.49e-265, rel=1e-2)
+
+
+def test_decide_counts_and_thresholds():
+    expected = np.zeros((32, 32))
+    good = np.zeros((32, 32))
+    good.flat[:40] = 1  # 984 of 1024 agree
+    verdict = decide(expected, good)
+    assert (verdict.bits, verdict.matching, verdict.present) == (1024, 984, True)
+    coin = np.random.default_rng(0).integers(0, 2, (32, 32))
+    assert not decide(expected, coin).present
+    assert decide(expected, good, fpr=1e-300).present is False
+
+
+def test_verify_command_exit_codes(tmp_path: Path, mark_path: Path):
+    Image.fromarray(photo(384, 512, seed=11)).save(tmp_path / "p.png")
+    run = CliRunner().invoke
+    assert run(main, ["embed", str(tmp_path / "p.png"), str(mark_path), "-k", "s"]).exit_code == 0
+    marked = str(tmp_path / "p.wm.png")
+    result = run(main, ["verify", marked, str(mark_path), "-k", "s"])
+    assert result.exit_code == 0 and result.output.startswith("mark present")
+    result = run(main, ["verify", str(tmp_path / "p.png"), str(mark_path), "-k", "s", "--json"])
+    answer = json.loads(result.output)
+    assert result.exit_code == 1 and answer["present"] is False and answer["bits"] == 1024
+    result = run(main, ["verify", marked, str(mark_path), "--key", "wrong"])
+    assert result.exit_code == 1
+    result = run(main, ["verify", str(tmp_path / "none.png"), str(mark_path)])
+    assert result.exit_code == 2 and "no such file" in result.output
+
+
+def test_api_verify(watermarker):
+    image, mark = photo(384, 512, seed=12), monogram()
+    assert watermarker.verify(watermarker.embed(image, mark), mark).present
+    assert not watermarker.verify(image, mark).present
