@@ -177,3 +177,15 @@ def test_huge_images_are_refused_before_decoding(tmp_path: Path):
     Image.new("1", (20_000, 10_000)).save(tmp_path / "huge.png")  # 200 MP, a small file
     with pytest.raises(ImageError, match="too large"):
         read_image(tmp_path / "huge.png")
+
+
+def test_unwritable_folder_is_reported(tmp_path: Path, monkeypatch):
+    """chmod cannot make a folder unwritable for root (CI), so the OS's answer is simulated."""
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr("watermark.io.tempfile.mkstemp", refuse)
+    with pytest.raises(ImageError, match="permission denied"):
+        write_image(tmp_path / "o.png", Picture(photo(32, 32)))
+    assert list(tmp_path.iterdir()) == []
