@@ -138,7 +138,13 @@ def verify_file(
     watermarker: Watermarker | None = None,
 ) -> Verdict:
     watermarker = watermarker or Watermarker()
-    plane = read_mark(mark, watermarker)
+    return verify_plane_file(image, read_mark(mark, watermarker), key, fpr, watermarker)
+
+
+def verify_plane_file(
+    image: Path, plane: np.ndarray, key: str | None, fpr: float, watermarker: Watermarker
+) -> Verdict:
+    """Verify against a ready plane (marks are read once per batch, not once per file)."""
     extraction = _read(image, read_image(image), watermarker, key)
     return decide(plane, extraction.plane, fpr)
 

@@ -39,11 +39,11 @@ def assets_dir() -> Path:
 
 
 class LiteRTNetwork:
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, threads: int | None = None):
         from ai_edge_litert.interpreter import Interpreter
 
         with _quiet_stderr():  # LiteRT logs an INFO line about its CPU delegate to fd 2
-            self.interpreter = Interpreter(str(path), num_threads=os.cpu_count() or 1)
+            self.interpreter = Interpreter(str(path), num_threads=threads or os.cpu_count() or 1)
         details = self.interpreter.get_input_details()
         # Exported inputs are named serving_default_<keras input name>:0, in any order.
         self.inputs = sorted(details, key=lambda d: _input_position(d["name"]))
@@ -110,11 +110,13 @@ def choose_backend(backend: str = "auto") -> str:
     return backend
 
 
-def load_network(name: str, folder: Path | None = None, backend: str = "auto") -> Network:
+def load_network(
+    name: str, folder: Path | None = None, backend: str = "auto", threads: int | None = None
+) -> Network:
     """Load the network `name` ('embedder' or 'extractor') from `folder` (default: shipped)."""
     folder = folder or assets_dir()
     if choose_backend(backend) == "litert":
-        return LiteRTNetwork(_existing(folder / f"{name}.tflite"))
+        return LiteRTNetwork(_existing(folder / f"{name}.tflite"), threads)
     return KerasNetwork(_existing(folder / f"{name}.keras"))
 
 

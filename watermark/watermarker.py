@@ -54,21 +54,23 @@ class Watermarker:
         weights: Path | None = None,
         backend: str = "auto",
         config: ModelConfig = MODEL,
+        threads: int | None = None,
     ):
+        """`threads`: CPU threads per network (LiteRT); default all cores. Batch workers use 1."""
         self.config = config
-        self.weights, self.backend = weights, backend
+        self.weights, self.backend, self.threads = weights, backend, threads
         self._embedder = self._extractor = None
 
     @property
     def embedder(self):
         if self._embedder is None:
-            self._embedder = load_network("embedder", self.weights, self.backend)
+            self._embedder = load_network("embedder", self.weights, self.backend, self.threads)
         return self._embedder
 
     @property
     def extractor(self):
         if self._extractor is None:
-            self._extractor = load_network("extractor", self.weights, self.backend)
+            self._extractor = load_network("extractor", self.weights, self.backend, self.threads)
         return self._extractor
 
     def mark_plane(self, mark: np.ndarray) -> np.ndarray:

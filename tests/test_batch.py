@@ -1,0 +1,109 @@
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from conftest import photo
+from PIL import Image
+
+from cli import main
+from watermark.io import read_image
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def messy(tmp_path: Path) -> Path:
+    """Good images at two depths, an RGBA PNG, and the usual junk."""
+    source = tmp_path / "photos"
+    (source / "sub").mkdir(parents=True)
+    Image.fromarray(photo(160, 200, seed=1)).save(source / "a.jpg")
+    Image.fromarray(photo(180, 160, seed=2)).save(source / "sub" / "b.png")
+    rgba = np.dstack([photo(160, 160, seed=3), np.full((160, 160), 90, np.uint8)])
+    Image.fromarray(rgba, "RGBA").save(source / "sub" / "c.png")
+    (source / "text.jpg").write_text("I am not a JPEG")
+    (source / "zero.png").write_bytes(b"")
+    (source / "corrupt.jpg").write_bytes((source / "a.jpg").read_bytes()[:400])
+    (source / "notes.txt").write_text("not an image, not by name either")
+    return source
+
+
+def test_mixed_folder(messy: Path, mark_path: Path, tmp_path: Path):
+    out, log = tmp_path / "out", tmp_path / "log.jsonl"
+    result = CliRunner().invoke(
+        main, ["batch", "embed", str(messy), str(out), str(mark_path), "-w", "1", "--log", str(log)]
+    )
+    assert result.exit_code == 1, result.output
+    assert "done 3, skipped 0 (already there), failed 3, not images 1" in result.output
+    for name in ("text.jpg", "zero.png", "corrupt.jpg"):
+        assert f"{name}" in result.output
+    written = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
+    assert written == ["a.jpg", "sub/b.png", "sub/c.png"]
+    assert Image.open(out / "sub" / "c.png").mode == "RGBA"
+    entries = [json.loads(line) for line in log.read_text().splitlines()]
+    assert sorted(e["status"] for e in entries) == ["done"] * 3 + ["failed"] * 3
+    assert all(e["psnr"] > 30 for e in entries if e["status"] == "done")
+
+    again = CliRunner().invoke(main, ["batch", "embed", str(messy), str(out), str(mark_path)])
+    assert "done 0, skipped 3" in again.output
+
+
+def test_extract_and_verify_batches(messy: Path, mark_path: Path, tmp_path: Path):
+    out = tmp_path / "out"
+    CliRunner().invoke(main, ["batch", "embed", str(messy), str(out), str(mark_path), "-w", "1"])
+    result = CliRunner().invoke(main, ["batch", "extract", str(out), str(tmp_path / "marks")])
+    assert result.exit_code == 0
+    assert (tmp_path / "marks" / "sub" / "b.mark.png").exists()
+    table = tmp_path / "v.csv"
+    result = CliRunner().invoke(
+        main, ["batch", "verify", str(out), str(mark_path), "--csv", str(table)]
+    )
+    assert result.exit_code == 0 and "mark present in 3" in result.output
+    assert table.read_text().count("True") == 3
+
+
+def test_output_inside_source_is_refused(messy: Path, mark_path: Path):
+    result = CliRunner().invoke(
+        main, ["batch", "embed", str(messy), str(messy / "out"), str(mark_path)]
+    )
+    assert result.exit_code == 2 and "inside the source folder" in result.output
+    assert not (messy / "out").exists()
+
+
+def test_killed_run_resumes_to_exactly_one_valid_output_each(tmp_path: Path, mark_path: Path):
+    source, out = tmp_path / "src", tmp_path / "out"
+    source.mkdir()
+    for seed in range(12):
+        Image.fromarray(photo(256, 320, seed=seed)).save(source / f"p{seed:02d}.png")
+    command = [
+        sys.executable,
+        "-m",
+        "cli",
+        "batch",
+        "embed",
+        str(source),
+        str(out),
+        str(mark_path),
+        "-w",
+        "1",
+    ]
+    process = subprocess.Popen(command, cwd=ROOT, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while not (out.exists() and any(out.glob("*.png"))) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    finished = len(list(out.glob("*.png")))
+    assert 0 < finished < 12, "the kill should land mid-run"
+
+    subprocess.run(command, cwd=ROOT, capture_output=True, check=False)
+    outputs = sorted(p.name for p in out.iterdir())
+    assert outputs == sorted(p.name for p in source.iterdir())  # one each, no temp files left
+    for path in out.iterdir():
+        assert read_image(path).pixels.shape == (256, 320, 3)
