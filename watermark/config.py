@@ -83,6 +83,17 @@ class TrainConfig:
     )
 
 
+@dataclass(frozen=True)
+class EmbedConfig:
+    """Embedding-time settings (see `masking`)."""
+
+    residual_gain: float = 1.0  # what strength 1.0 means; calibrated on training photos
+    masking_constant: float = 0.03  # C in sqrt(local variance + C²), luma in [0, 1]
+    masking_window: int = 9  # working pixels
+    masking_cap: float = 4.0  # largest gain relative to the root mean square
+
+
 MODEL = ModelConfig()
+EMBED = EmbedConfig()
 ATTACKS = AttackConfig()
 TRAIN = TrainConfig()

@@ -15,9 +15,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from .config import MODEL, ModelConfig
+from .config import EMBED, MODEL, EmbedConfig, ModelConfig
 from .keys import whitening
 from .marks import mark_plane
+from .masking import texture_gain
 from .runtime import load_network
 from .tiling import fold, plane_map, resize, working_shape
 from .verify import DEFAULT_FPR, Verdict, decide
@@ -55,9 +56,10 @@ class Watermarker:
         backend: str = "auto",
         config: ModelConfig = MODEL,
         threads: int | None = None,
+        embed_config: EmbedConfig = EMBED,
     ):
         """`threads`: CPU threads per network (LiteRT); default all cores. Batch workers use 1."""
-        self.config = config
+        self.config, self.embed_config = config, embed_config
         self.weights, self.backend, self.threads = weights, backend, threads
         self._embedder = self._extractor = None
 
@@ -97,8 +99,10 @@ class Watermarker:
         luma, full_shape, scale = self._working_luma(image, self.config.min_side)
         whitened = whitening(key, self.config.plane_size).apply(plane)
         cells = plane_map(whitened, luma.shape, self.config)
-        residual = self.embedder(luma[None, ..., None], cells[None, ..., None])
-        full = resize(residual[0, ..., 0] * np.float32(strength * scale), full_shape)
+        residual = self.embedder(luma[None, ..., None], cells[None, ..., None])[0, ..., 0]
+        residual = residual * texture_gain(luma, residual, self.embed_config)
+        gain = np.float32(strength * self.embed_config.residual_gain * scale)
+        full = resize(residual * gain, full_shape)
         return _add_residual(image, full)
 
     def extract(self, image: np.ndarray, key: str | None = None) -> np.ndarray:

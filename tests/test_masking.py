@@ -1,0 +1,19 @@
+import numpy as np
+
+from watermark.masking import texture_gain
+
+
+def test_gain_moves_energy_into_texture_and_keeps_it():
+    rng = np.random.default_rng(0)
+    luma = np.full((128, 256), 0.5, np.float32)
+    luma[:, 128:] += rng.uniform(-0.2, 0.2, (128, 128)).astype(np.float32)  # textured half
+    residual = rng.normal(0, 0.01, (128, 256)).astype(np.float32)
+    gain = texture_gain(luma, residual)
+    assert gain.shape == luma.shape and gain.dtype == np.float32
+    assert gain[:, 140:].mean() > 2 * gain[:, :116].mean()
+    assert np.isclose(np.mean((gain * residual) ** 2), np.mean(residual**2), rtol=1e-4)
+
+
+def test_gain_of_zero_residual_is_harmless():
+    luma = np.random.default_rng(1).random((64, 64), dtype=np.float32)
+    assert np.all(texture_gain(luma, np.zeros_like(luma)) == 1)
