@@ -6,14 +6,19 @@ the plane that was embedded; PSNR and SSIM compare the marked photo with the ori
 
 from __future__ import annotations
 
+import csv
+import json
+import platform
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 import numpy as np
 from tqdm import tqdm
 
-from . import attacks
+from . import __version__, attacks
+from .io import read_image
 from .metrics import bit_accuracy, psnr, ssim
 from .watermarker import Watermarker
 
@@ -38,6 +43,7 @@ def run(
     watermarker: Watermarker,
     strength: float = 1.0,
     total_photos: int | None = None,
+    key: str | None = None,
 ) -> list[Record]:
     """One record per (photo, attack); photo i carries planes[i % len(planes)]."""
     for spec in attack_specs:
@@ -48,13 +54,13 @@ def run(
         for index, (name, image) in enumerate(photos):
             plane = planes[index % len(planes)]
             started = time.perf_counter()
-            marked = watermarker.embed_plane(image, plane, strength)
+            marked = watermarker.embed_plane(image, plane, strength, key)
             embed_seconds = time.perf_counter() - started
             quality = psnr(image, marked), ssim(image, marked)
             for spec in attack_specs:
                 attacked = attacks.apply(marked, spec)
                 started = time.perf_counter()
-                reading = watermarker.read(attacked)
+                reading = watermarker.read(attacked, key)
                 extract_seconds = time.perf_counter() - started
                 accuracy = bit_accuracy(plane, reading.plane)
                 records.append(
@@ -115,3 +121,79 @@ def markdown_table(rows: Sequence[dict]) -> str:
 
 def as_dicts(records: Sequence[Record]) -> list[dict]:
     return [asdict(record) for record in records]
+
+
+def load_photo(path) -> np.ndarray:
+    """A file as the RGB uint8 photo the attacks expect (grey and 16-bit converted)."""
+    pixels = read_image(path).pixels
+    if pixels.dtype == np.uint16:
+        pixels = (pixels // 257).astype(np.uint8)
+    return np.repeat(pixels[..., None], 3, axis=2) if pixels.ndim == 2 else pixels
+
+
+def write_report(records: Sequence[Record], rows: Sequence[dict], out, title: str) -> list:
+    """results.csv, results.json, accuracy.png (and tradeoff.png), report.md in folder `out`."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    with open(out / "results.csv", "w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(asdict(records[0])))
+        writer.writeheader()
+        writer.writerows(as_dicts(records))
+    (out / "results.json").write_text(
+        json.dumps({"summary": list(rows), "records": as_dicts(records)}, indent=1)
+    )
+    plots = plot(rows, out)
+    machine = f"{platform.machine()}, {platform.system()}, Python {platform.python_version()}"
+    lines = [f"# {title}", "", f"wm {__version__}; {machine}", ""]
+    lines += [f"![{p.stem}]({p.name})" for p in plots] + ["", markdown_table(rows), ""]
+    (out / "report.md").write_text("\n".join(lines))
+    return [out / "results.csv", out / "results.json", *plots, out / "report.md"]
+
+
+def plot(rows: Sequence[dict], out) -> list:
+    """Median and worst bit accuracy per attack; accuracy against PSNR when several strengths."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    strengths = sorted({row["strength"] for row in rows})
+    attack_names = list(dict.fromkeys(row["attack"] for row in rows))
+    figure, axes = plt.subplots(figsize=(max(6, 0.45 * len(attack_names) + 2), 4))
+    width = 0.8 / len(strengths)
+    for index, strength in enumerate(strengths):
+        chosen = {row["attack"]: row for row in rows if row["strength"] == strength}
+        x = np.arange(len(attack_names)) + index * width
+        medians = [chosen[name]["median_bit_accuracy"] * 100 for name in attack_names]
+        worst = [chosen[name]["worst_bit_accuracy"] * 100 for name in attack_names]
+        axes.bar(x, medians, width, label=f"strength {strength:g} (median)")
+        axes.scatter(x, worst, marker="_", color="black", zorder=3)
+    axes.set_xticks(
+        np.arange(len(attack_names)) + 0.4 - width / 2, attack_names, rotation=60, ha="right"
+    )
+    axes.set_ylabel("bit accuracy, % (bar: median, dash: worst)")
+    axes.set_ylim(40, 100.5)
+    axes.axhline(50, color="grey", linewidth=0.5)
+    axes.legend(loc="lower left", fontsize=8)
+    figure.tight_layout()
+    paths = [out / "accuracy.png"]
+    figure.savefig(paths[0], dpi=120)
+    plt.close(figure)
+    if len(strengths) > 1:
+        figure, axes = plt.subplots(figsize=(6, 4))
+        for name in attack_names:
+            chosen = sorted((r for r in rows if r["attack"] == name), key=lambda r: r["strength"])
+            axes.plot(
+                [r["mean_psnr"] for r in chosen],
+                [r["median_bit_accuracy"] * 100 for r in chosen],
+                marker="o",
+                label=name,
+            )
+        axes.set_xlabel("PSNR, dB (higher: less visible)")
+        axes.set_ylabel("median bit accuracy, %")
+        axes.legend(fontsize=7, ncol=2)
+        figure.tight_layout()
+        paths.append(out / "tradeoff.png")
+        figure.savefig(paths[1], dpi=120)
+        plt.close(figure)
+    return paths
