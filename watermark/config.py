@@ -57,6 +57,7 @@ class TrainConfig:
     learning_rate: float = 1e-3
     final_learning_rate: float = 1e-4
     attack_ramp_steps: int = 1500
+    whiten_after_steps: int = 900  # marks as drawn before, whitened after (see train.batches)
     psnr_start: float = 33.0
     psnr_end: float = 39.5
     psnr_ramp_steps: int = 3000

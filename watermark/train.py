@@ -65,21 +65,26 @@ def load_luma_cache(paths: list[Path], long_side: int) -> list[np.ndarray]:
 
 
 def batches(
-    cache: list[np.ndarray], config: TrainConfig, model: ModelConfig, seed: int
+    cache: list[np.ndarray], config: TrainConfig, model: ModelConfig, seed: int, first_step: int
 ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """Endless (luma crops B×C×C×1, plane maps B×C/4×C/4×1) batches, reproducible from `seed`.
 
-    Marks are whitened with a random key each, as `Watermarker` whitens every mark (see
-    `keys`). A 128 px crop holds exactly one period of the plane; smaller crops hold part of it.
+    From step `whiten_after_steps` on, marks are whitened with a random key each, as
+    `Watermarker` whitens every mark (see `keys`). Before, they are left as drawn (mostly white
+    logos, blocky noise): a cold start on coin-flip planes collapses the extractor to a constant
+    0.5 within a few dozen steps (dead ReLUs, measured), while structured planes give it a
+    prior to hold on to until the embedding is found. A 128 px crop holds exactly one period of
+    the plane; smaller crops hold part of it.
     """
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(seed + first_step)
     crop = config.crop
+    step = first_step
     while True:
         images = np.stack([_random_crop(cache, crop, config, rng) for _ in range(config.batch)])
-        planes = [
-            random_whitening(rng, model.plane_size).apply(plane)
-            for plane in random_marks(config.batch, rng, model.plane_size)
-        ]
+        marks = random_marks(config.batch, rng, model.plane_size)
+        whiten = step >= config.whiten_after_steps
+        planes = [random_whitening(rng, model.plane_size).apply(m) if whiten else m for m in marks]
+        step += 1
         maps = np.stack([plane_map(plane, (crop, crop), model) for plane in planes])
         yield images[..., None], maps[..., None]
 
@@ -101,14 +106,16 @@ def _random_crop(
     return patch.astype(np.float32) / 255.0
 
 
-def dataset(cache, config: TrainConfig, model: ModelConfig, seed: int) -> tf.data.Dataset:
+def dataset(
+    cache, config: TrainConfig, model: ModelConfig, seed: int, first_step: int
+) -> tf.data.Dataset:
     crop, cells = config.crop, config.crop // model.cell
     signature = (
         tf.TensorSpec((None, crop, crop, 1), tf.float32),
         tf.TensorSpec((None, cells, cells, 1), tf.float32),
     )
     return tf.data.Dataset.from_generator(
-        lambda: batches(cache, config, model, seed), output_signature=signature
+        lambda: batches(cache, config, model, seed, first_step), output_signature=signature
     ).prefetch(2)
 
 
@@ -143,7 +150,7 @@ class WatermarkTrainer(keras.Model):
             trainable=False,
             name="log_image_weight",
         )
-        names = ("loss", "psnr", "bit_accuracy", "image_weight")
+        names = ("loss", "mark_loss", "psnr", "bit_accuracy", "image_weight")
         self.trackers = {name: keras.metrics.Mean(name=name) for name in names}
         self.jpeg_tracker = keras.metrics.Mean(name="bit_accuracy_jpeg50")
         self.built = True  # its parts are functional models, built already
@@ -177,7 +184,7 @@ class WatermarkTrainer(keras.Model):
         mse = tf.reduce_mean(tf.square(marked - cover))
         step = self.config.loss_weight_rate * (tf.math.log(mse) - tf.math.log(target_mse))
         self.log_image_weight.assign(tf.clip_by_value(self.log_image_weight + step, 0.0, 12.0))
-        return self._record(loss, mse, plane, predicted)
+        return self._record(loss, mark_loss, mse, plane, predicted)
 
     def test_step(self, data):
         """Validation: PSNR, bits read with no attack and after real JPEG 50."""
@@ -189,11 +196,13 @@ class WatermarkTrainer(keras.Model):
         after_jpeg = self.extractor(jpeg_batch(marked, quality), training=False)
         self.jpeg_tracker.update_state(bit_accuracy(plane, after_jpeg))
         mse = tf.reduce_mean(tf.square(marked - cover))
-        logs = self._record(tf.reduce_mean(tf.square(predicted - plane)), mse, plane, predicted)
+        mark_loss = tf.reduce_mean(tf.square(predicted - plane))
+        logs = self._record(mark_loss, mark_loss, mse, plane, predicted)
         return {**logs, "bit_accuracy_jpeg50": self.jpeg_tracker.result()}
 
-    def _record(self, loss, mse, plane, predicted) -> dict:
+    def _record(self, loss, mark_loss, mse, plane, predicted) -> dict:
         self.trackers["loss"].update_state(loss)
+        self.trackers["mark_loss"].update_state(mark_loss)
         self.trackers["psnr"].update_state(psnr_from_mse(mse))
         self.trackers["bit_accuracy"].update_state(bit_accuracy(plane, predicted))
         self.trackers["image_weight"].update_state(tf.exp(self.log_image_weight))
@@ -301,17 +310,14 @@ def train(
         f"{len(training)} training photos, {len(validation)} validation photos",
         flush=True,
     )
-    train_data = dataset(
-        load_luma_cache(training, config.cache_long_side), config, MODEL, config.seed
-    )
-    validation_data = dataset(
-        load_luma_cache(validation, config.cache_long_side),
-        config,
-        MODEL,
-        config.seed + 1,
-    )
     trainer = build_trainer(config)
     done = restore_checkpoint(trainer, checkpoint) if resume else 0
+    first_step = done * config.steps_per_epoch
+    training_cache = load_luma_cache(training, config.cache_long_side)
+    train_data = dataset(training_cache, config, MODEL, config.seed, first_step)
+    validation_cache = load_luma_cache(validation, config.cache_long_side)
+    always_whitened = config.whiten_after_steps  # validation measures the real task
+    validation_data = dataset(validation_cache, config, MODEL, config.seed + 1, always_whitened)
     epochs = -(-config.steps // config.steps_per_epoch)
     if done < epochs:
         trainer.fit(
