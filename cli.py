@@ -44,6 +44,23 @@ def note(lines: list[str]) -> None:
 
 
 force_option = click.option("-f", "--force", is_flag=True, help="Overwrite OUTPUT if it exists.")
+strength_option = click.option(
+    "-s",
+    "--strength",
+    type=click.FloatRange(0.1, 4.0),
+    default=1.0,
+    show_default=True,
+    help="Residual gain: higher survives more, lower hides better (1.0 ≈ 42 dB PSNR).",
+)
+quality_option = click.option(
+    "-q",
+    "--quality",
+    type=click.IntRange(1, 100),
+    default=95,
+    show_default=True,
+    help="JPEG/WebP quality of the output.",
+)
+overwrite_option = click.option("--overwrite", is_flag=True, help="Redo outputs that exist.")
 key_option = click.option(
     "-k",
     "--key",
@@ -81,22 +98,8 @@ def main() -> None:
     help="Where to write the marked image; its suffix picks the format. "
     "[default: IMAGE.wm.<same type> next to IMAGE]",
 )
-@click.option(
-    "-s",
-    "--strength",
-    type=click.FloatRange(0.1, 4.0),
-    default=1.0,
-    show_default=True,
-    help="Residual gain: higher survives more, lower hides better (1.0 ≈ 42 dB PSNR).",
-)
-@click.option(
-    "-q",
-    "--quality",
-    type=click.IntRange(1, 100),
-    default=95,
-    show_default=True,
-    help="JPEG/WebP quality of the output.",
-)
+@strength_option
+@quality_option
 @force_option
 @key_option
 @reports_bad_input
@@ -381,8 +384,8 @@ def batch_options(command):
 @click.argument("source", type=click.Path(path_type=Path))
 @click.argument("out", type=click.Path(file_okay=False, path_type=Path))
 @click.argument("mark", type=click.Path(path_type=Path))
-@click.option("-s", "--strength", type=click.FloatRange(0.1, 4.0), default=1.0, show_default=True)
-@click.option("-q", "--quality", type=click.IntRange(1, 100), default=95, show_default=True)
+@strength_option
+@quality_option
 @click.option(
     "--format",
     "fmt",
@@ -391,7 +394,7 @@ def batch_options(command):
     show_default=True,
     help="Output format.",
 )
-@click.option("--overwrite", is_flag=True, help="Redo outputs that exist.")
+@overwrite_option
 @batch_options
 @reports_bad_input
 def batch_embed(
@@ -410,7 +413,7 @@ def batch_embed(
 @click.argument("source", type=click.Path(path_type=Path))
 @click.argument("out", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--size", type=click.IntRange(32, 4096), default=256, show_default=True)
-@click.option("--overwrite", is_flag=True, help="Redo outputs that exist.")
+@overwrite_option
 @batch_options
 @reports_bad_input
 def batch_extract(source, out, size, overwrite, workers, recursive, log_path, key) -> None:
