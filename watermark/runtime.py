@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import sys
 from contextlib import contextmanager
-from importlib import resources
 from pathlib import Path
 from typing import Protocol
 
@@ -28,14 +27,11 @@ class Network(Protocol):
 
 
 def assets_dir() -> Path:
-    """Where the shipped weights are: in the installed package, or assets/ in a source tree."""
-    try:
-        packaged = Path(str(resources.files("watermark.assets")))
-        if (packaged / "embedder.tflite").exists():
-            return packaged
-    except ModuleNotFoundError:
-        pass
-    return Path(__file__).resolve().parent.parent / "assets"
+    """Where the shipped weights are: watermark/assets in an installed package (the wheel maps
+    the repository's assets/ there), else assets/ at the top of a source tree."""
+    package = Path(__file__).resolve().parent
+    installed = package / "assets"
+    return installed if (installed / "embedder.tflite").exists() else package.parent / "assets"
 
 
 class LiteRTNetwork:
