@@ -189,3 +189,15 @@ def test_unwritable_folder_is_reported(tmp_path: Path, monkeypatch):
     with pytest.raises(ImageError, match="permission denied"):
         write_image(tmp_path / "o.png", Picture(photo(32, 32)))
     assert list(tmp_path.iterdir()) == []
+
+
+def test_rotated_tiff_is_written_with_its_own_size(tmp_path: Path):
+    """A TIFF's EXIF holds its structure tags; carried over, they described the wrong size."""
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    Image.fromarray(photo(100, 200)).save(tmp_path / "r.tif", exif=exif)
+    picture = read_image(tmp_path / "r.tif")
+    write_image(tmp_path / "s.tif", picture)
+    again = read_image(tmp_path / "s.tif")
+    assert again.pixels.shape == (200, 100, 3)
+    assert np.array_equal(again.pixels, picture.pixels)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,13 +39,20 @@ SUFFIX_FORMATS = {
 FORMAT_SUFFIX = {
     "PNG": ".png",
     "JPEG": ".jpg",
-    "MPO": ".jpg",
     "WEBP": ".webp",
     "TIFF": ".tif",
     "BMP": ".bmp",
 }
 MAX_PIXELS = 150_000_000
 ORIENTATION_TAG = 0x0112
+# A TIFF's getexif() also holds the file's own structure (size, strips, sample format...):
+# carried into another file, those tags would describe the wrong pixels.
+# fmt: off
+TIFF_STRUCTURE_TAGS = {
+    254, 255, 256, 257, 258, 259, 262, 263, 266, 273, 277, 278, 279, 280, 281, 284,
+    317, 320, 322, 323, 324, 325, 338, 339, 340, 341, 530, 531, 532,
+}
+# fmt: on
 NO_ALPHA = {"JPEG"}
 NO_METADATA = {"BMP"}
 SIXTEEN_BIT = {"PNG", "TIFF"}
@@ -83,8 +91,10 @@ def read_image(path: Path | str) -> Picture:
     if path.is_dir():
         raise ImageError(f"{path}: is a folder, not an image file")
     try:
-        with Image.open(path) as image:
-            picture = _decode(path, image)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path) as image:
+                picture = _decode(path, image)
     except ImageError:
         raise
     except FileNotFoundError:
@@ -93,7 +103,7 @@ def read_image(path: Path | str) -> Picture:
         raise ImageError(f"{path}: permission denied") from None
     except UnidentifiedImageError:
         raise ImageError(f"{path}: not an image, or a format wm does not read") from None
-    except Image.DecompressionBombError:
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise ImageError(f"{path}: too large (over {MAX_PIXELS:,} pixels)") from None
     except (OSError, SyntaxError, ValueError) as error:
         raise ImageError(f"{path}: truncated or corrupt image ({error})") from None
@@ -121,6 +131,8 @@ def _decode(path: Path, image: Image.Image) -> Picture:
     upright = ImageOps.exif_transpose(image)
     pixels, alpha = _pixels(path, upright)
     exif_bytes = None
+    for tag in TIFF_STRUCTURE_TAGS & set(exif):
+        del exif[tag]
     if exif:
         exif[ORIENTATION_TAG] = 1
         exif_bytes = exif.tobytes()
@@ -187,8 +199,7 @@ def write_image(
 def _to_pil(picture: Picture, fmt: str) -> tuple[Image.Image, list[str]]:
     pixels, alpha, notes = picture.pixels, picture.alpha, []
     if pixels.dtype == np.uint16 and fmt not in SIXTEEN_BIT:
-        pixels = (pixels.astype(np.uint32) * 255 + 32767) // 65535
-        pixels = pixels.astype(np.uint8)
+        pixels = to_8bit(pixels)
         notes.append(f"{fmt} has no 16-bit mode: written as 8-bit")
     if alpha is not None and (fmt in NO_ALPHA or pixels.dtype == np.uint16):
         notes.append(f"alpha channel dropped: {fmt} output here has no alpha")
@@ -202,6 +213,32 @@ def _to_pil(picture: Picture, fmt: str) -> tuple[Image.Image, list[str]]:
     return image, notes
 
 
+def to_8bit(pixels: np.ndarray) -> np.ndarray:
+    """uint16 -> uint8, rounded (uint8 passes through)."""
+    if pixels.dtype == np.uint8:
+        return pixels
+    return ((pixels.astype(np.uint32) * 255 + 32767) // 65535).astype(np.uint8)
+
+
+def refuse_existing(path: Path, force: bool) -> None:
+    if path.exists() and not force:
+        raise ImageError(f"{path}: already exists (use --force to overwrite)")
+
+
+def temporary_beside(path: Path) -> str:
+    """An empty temporary file in `path`'s folder, with the usual permissions (not 0600)."""
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise ImageError(f"{path}: folder {folder} does not exist")
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    except PermissionError:
+        raise ImageError(f"{path}: cannot write in {folder} (permission denied)") from None
+    os.close(handle)
+    os.chmod(temporary, 0o666 & ~_umask())
+    return temporary
+
+
 def save_atomically(path: Path, write, force: bool = False) -> None:
     """Call `write(temporary_path)` in the target folder, then move it to `path`.
 
@@ -209,20 +246,11 @@ def save_atomically(path: Path, write, force: bool = False) -> None:
     writing: the final step is a hard link, which fails if the name is taken.
     """
     path = Path(path)
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise ImageError(f"{path}: folder {folder} does not exist")
-    if path.exists() and not force:
-        raise ImageError(f"{path}: already exists (use --force to overwrite)")
-    try:
-        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    except PermissionError:
-        raise ImageError(f"{path}: cannot write in {folder} (permission denied)") from None
-    os.close(handle)
-    os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes 0600; outputs get the usual mode
+    refuse_existing(path, force)
+    temporary = temporary_beside(path)
     try:
         write(temporary)
-        _publish(temporary, path, force)
+        publish(temporary, path, force)
     except ImageError:
         raise
     except OSError as error:
@@ -238,15 +266,15 @@ def _umask() -> int:
     return current
 
 
-def _publish(temporary: str, path: Path, force: bool) -> None:
+def publish(temporary: str, path: Path, force: bool) -> None:
+    """Move a finished temporary file to `path`; without `force`, never replace a file."""
     if force:
         os.replace(temporary, path)
         return
     try:
         os.link(temporary, path)
     except FileExistsError:
-        raise ImageError(f"{path}: already exists (use --force to overwrite)") from None
+        refuse_existing(path, force)
     except OSError:  # file systems without hard links
-        if path.exists():
-            raise ImageError(f"{path}: already exists (use --force to overwrite)") from None
+        refuse_existing(path, force)
         os.replace(temporary, path)
