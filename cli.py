@@ -12,6 +12,8 @@ from pathlib import Path
 
 import click
 
+FORMATS = ("keep", "png", "jpg", "webp", "tif")  # batch --format; watermark.batch takes the same
+
 EXIT_BAD_INPUT = 2
 
 
@@ -324,14 +326,17 @@ def attack(image: Path, spec: str, output: Path, force: bool) -> None:
     Attacks: identity jpeg webp resize resize-back crop crop-random rotate noise saltpepper
     blur median brightness contrast saturation hue grayscale social chain
     """
+    import cv2
+
     from watermark import attacks
     from watermark.bench import load_photo
     from watermark.io import Picture, write_image
 
+    photo = load_photo(image)
     try:
-        attacked = attacks.apply(load_photo(image), spec)
-    except ValueError as error:
-        fail(str(error))
+        attacked = attacks.apply(photo, spec)
+    except (ValueError, cv2.error) as error:  # unknown name, or a parameter the filter refuses
+        fail(f"{spec}: {str(error).strip().splitlines()[-1]}")
     write_image(output, Picture(attacked), force=force)
     click.echo(str(output))
 
@@ -389,7 +394,7 @@ def batch_options(command):
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["keep", "png", "jpg", "webp", "tif"]),
+    type=click.Choice(FORMATS),
     default="keep",
     show_default=True,
     help="Output format.",
@@ -491,11 +496,13 @@ def run_batch(
             bar.update()
             if log:
                 log.write(batching.log_line(outcome) + "\n")
+            for line in outcome.notes or []:
+                bar.write(f"wm: note: {outcome.source}: {line}", file=sys.stderr)
             if table and outcome.verdict:
                 table.add(outcome.source, outcome.verdict)
             present += bool(outcome.verdict and outcome.verdict["present"])
 
-        summary = batching.run(work, workers, None, plane, on_outcome)
+        summary = batching.run(work, workers, plane, on_outcome)
     for name, reason in summary.failures:
         click.echo(f"failed: {reason}" if name in reason else f"failed: {name}: {reason}", err=True)
     extra = f"; mark present in {present}" if operation == "verify" else ""
@@ -507,8 +514,12 @@ def run_batch(
 @click.option(
     "--images",
     type=click.Path(exists=True, file_okay=False, path_type=Path),
-    required=True,
     help="Folder of training photos (scripts/fetch_photos.sh).",
+)
+@click.option(
+    "--export-only",
+    is_flag=True,
+    help="Only export the networks of the checkpoint in OUT (e.g. of a run you stopped).",
 )
 @click.option(
     "--steps",
@@ -530,7 +541,14 @@ def run_batch(
     help="Folder for checkpoints and the exported networks.",
 )
 @click.option("--resume", is_flag=True, help="Continue from the checkpoint in OUT.")
-def train(images: Path, steps: int | None, batch: int | None, out: Path, resume: bool) -> None:
+def train(
+    images: Path | None,
+    export_only: bool,
+    steps: int | None,
+    batch: int | None,
+    out: Path,
+    resume: bool,
+) -> None:
     """Train the embedder and extractor jointly (slow: hours on a laptop CPU).
 
     Checkpoints are written to OUT/checkpoint after every epoch; a killed run continues with
@@ -540,13 +558,20 @@ def train(images: Path, steps: int | None, batch: int | None, out: Path, resume:
     \b
     Example:
       scripts/fetch_photos.sh data/photos
-      wm train --images data/photos --steps 4500 --out runs/main
+      wm train --images data/photos --steps 4000 --out runs/main
+      wm train --out runs/main --export-only && cp runs/main/*.keras runs/main/*.tflite assets/
     """
     from watermark.config import TRAIN
+    from watermark.train import export_checkpoint
     from watermark.train import train as run_training
 
     try:
-        run_training(images, out, steps or TRAIN.steps, batch or TRAIN.batch, resume)
+        if export_only:
+            export_checkpoint(out / "checkpoint", out)
+        elif images is None:
+            fail("--images is needed to train (or use --export-only)")
+        else:
+            run_training(images, out, steps or TRAIN.steps, batch or TRAIN.batch, resume)
     except (FileExistsError, FileNotFoundError) as error:
         fail(str(error))
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Fetch the training photographs from Debian wallpaper packages into a folder.
 # Usage: scripts/fetch_photos.sh [DEST]   (default: data/photos)
-# The photos are not committed; validation photos are split off by name hash in train.py.
+# The photos are not committed; TrainConfig.validation_photos names the held-out ones.
 set -euo pipefail
 dest=${1:-data/photos}
 packages=(mate-backgrounds ukui-wallpapers lomiri-wallpapers-20.04 gnome-backgrounds)

@@ -107,3 +107,21 @@ def test_killed_run_resumes_to_exactly_one_valid_output_each(tmp_path: Path, mar
     assert outputs == sorted(p.name for p in source.iterdir())  # one each, no temp files left
     for path in out.iterdir():
         assert read_image(path).pixels.shape == (256, 320, 3)
+
+
+def test_name_collisions_fail_instead_of_overwriting(tmp_path: Path, mark_path: Path):
+    source, out = tmp_path / "src", tmp_path / "out"
+    source.mkdir()
+    Image.fromarray(photo(160, 160, seed=1)).save(source / "a.jpg")
+    Image.fromarray(photo(160, 160, seed=2)).save(source / "a.png")
+    Image.fromarray(photo(160, 160, seed=3)).save(source / "IMG_0001", format="PNG")  # no suffix
+    result = CliRunner().invoke(
+        main,
+        ["batch", "embed", str(source), str(out), str(mark_path), "--format", "png", "-w", "1"],
+    )
+    assert result.exit_code == 1 and "already taken by" in result.output
+    assert sorted(p.name for p in out.iterdir()) == ["IMG_0001.png", "a.png"]
+    result = CliRunner().invoke(
+        main, ["batch", "embed", str(source), str(tmp_path / "o2"), str(mark_path), "-w", "1"]
+    )
+    assert (tmp_path / "o2" / "IMG_0001.png").exists()  # found by content, suffix by content

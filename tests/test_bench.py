@@ -73,3 +73,17 @@ def test_attack_command(tmp_path):
     )
     assert result.exit_code == 0
     assert Image.open(tmp_path / "c.png").size == (100, 80)
+
+
+def test_attack_with_a_parameter_the_filter_refuses(tmp_path):
+    from click.testing import CliRunner
+    from PIL import Image
+
+    from cli import main
+
+    Image.fromarray(photo(160, 200)).save(tmp_path / "p.png")
+    result = CliRunner().invoke(
+        main, ["attack", str(tmp_path / "p.png"), "median:4", "-o", str(tmp_path / "m.png")]
+    )
+    assert result.exit_code == 2 and "median:4" in result.output
+    assert "Traceback" not in result.output and not (tmp_path / "m.png").exists()

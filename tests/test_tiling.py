@@ -1,7 +1,6 @@
 import numpy as np
 import pytest
 
-from watermark.config import MODEL
 from watermark.tiling import fold, plane_map, resize, working_shape
 
 
@@ -47,7 +46,3 @@ def test_resize_keeps_values_and_shape():
     assert resize(array, (50, 30)).shape == (50, 30)
     assert np.allclose(resize(array, (200, 120)), 0.25)
     assert resize(array, (100, 60)) is array
-
-
-def test_period_is_plane_times_cell():
-    assert MODEL.period == MODEL.plane_size * MODEL.cell == 128

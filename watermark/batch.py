@@ -13,17 +13,24 @@ import csv
 import json
 import multiprocessing
 import os
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from .io import SUFFIX_FORMATS, ImageError
+from .io import SUFFIX_FORMATS, ImageError, publish, temporary_beside
 
 IMAGE_SUFFIXES = set(SUFFIX_FORMATS)
-MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*", b"BM")
+MAGIC = {
+    b"\x89PNG": ".png",
+    b"\xff\xd8\xff": ".jpg",
+    b"II*\x00": ".tif",
+    b"MM\x00*": ".tif",
+    b"BM": ".bmp",
+}
 
 
 @dataclass(frozen=True)
@@ -39,9 +46,10 @@ class Job:
 @dataclass
 class Outcome:
     source: str
-    status: str  # "done", "skipped" (output exists), "failed"
+    status: str  # "done", "skipped" (output exists), "failed", "ignored" (not an image)
     output: str | None = None
     reason: str | None = None
+    notes: list[str] | None = None
     psnr: float | None = None
     confidence: float | None = None
     verdict: dict | None = None
@@ -71,19 +79,29 @@ class Summary:
 def is_image(path: Path) -> bool:
     """By extension and by the first bytes (a .jpg that is really text is still 'an image'
     here and fails later with its reason: the user named it as one)."""
-    if path.suffix.lower() in IMAGE_SUFFIXES:
-        return True
+    return path.suffix.lower() in IMAGE_SUFFIXES or sniffed_suffix(path) is not None
+
+
+def sniffed_suffix(path: Path) -> str | None:
+    """The suffix an image file's first bytes call for (None: not an image we read)."""
     try:
         with open(path, "rb") as handle:
             head = handle.read(12)
     except OSError:
-        return False
-    return head.startswith(MAGIC) or (head[:4] == b"RIFF" and head[8:12] == b"WEBP")
+        return None
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return ".webp"
+    return next((suffix for magic, suffix in MAGIC.items() if head.startswith(magic)), None)
 
 
 def walk(source: Path, recursive: bool = True) -> Iterator[Path]:
-    """Files under `source` in a stable order, streamed folder by folder."""
-    entries = sorted(os.scandir(source), key=lambda entry: entry.name)
+    """Files under `source` in a stable order, streamed folder by folder. A folder that cannot
+    be listed is yielded itself, for `plan` to report."""
+    try:
+        entries = sorted(os.scandir(source), key=lambda entry: entry.name)
+    except OSError:
+        yield source
+        return
     for entry in entries:
         if entry.is_file():
             yield Path(entry.path)
@@ -105,16 +123,15 @@ def check_folders(source: Path, out: Path | None) -> None:
         )
 
 
-FORMATS = ("keep", "png", "jpg", "webp", "tif")
-
-
-def output_path(relative: Path, out_root: Path, operation: str, fmt: str = "keep") -> Path | None:
+def output_path(relative: Path, out_root: Path, operation: str, fmt: str, sniffed: str | None):
     """Where a file's result goes: the same relative folders and name under `out_root`."""
-    if operation == "verify":
-        return None
     if operation == "extract":
         return out_root / relative.with_name(f"{relative.stem}.mark.png")
-    return out_root / (relative if fmt == "keep" else relative.with_suffix(f".{fmt}"))
+    if fmt != "keep":
+        return out_root / relative.with_suffix(f".{fmt}")
+    if relative.suffix.lower() in IMAGE_SUFFIXES:
+        return out_root / relative
+    return out_root / relative.with_name(relative.name + (sniffed or ".png"))
 
 
 def plan(
@@ -126,25 +143,39 @@ def plan(
     overwrite: bool = False,
     fmt: str = "keep",
 ) -> Iterator[Job | Outcome]:
-    """Jobs to run, and outcomes settled without running: outputs already there, non-images."""
+    """Jobs to run, and outcomes settled without running: outputs already there, non-images,
+    unreadable folders, and files whose output name another file of this batch takes
+    (photo.jpg and photo.png with --format png): those fail rather than overwrite each other."""
+    claimed: dict[Path, Path] = {}
     for file in walk(source, recursive):
+        if file.is_dir():
+            yield Outcome(str(file), "failed", reason=f"{file}: cannot list this folder")
+            continue
         if not is_image(file):
             yield Outcome(str(file), "ignored")
             continue
-        target = output_path(file.relative_to(source), out, operation, fmt) if out else None
-        if target is not None and target.exists() and not overwrite:
-            yield Outcome(str(file), "skipped", str(target))
-            continue
+        target = None
+        if out is not None:
+            relative = file.relative_to(source)
+            target = output_path(relative, out, operation, fmt, sniffed_suffix(file))
+            if target in claimed:
+                reason = f"{file}: output {target} is already taken by {claimed[target]}"
+                yield Outcome(str(file), "failed", reason=reason)
+                continue
+            claimed[target] = file
+            if target.exists() and not overwrite:
+                yield Outcome(str(file), "skipped", str(target))
+                continue
         yield Job(operation, file, target, {**settings, "force": overwrite})
 
 
 _worker: dict = {}
 
 
-def _start_worker(weights: Path | None, threads: int, plane) -> None:
+def _start_worker(threads: int, plane) -> None:
     from .watermarker import Watermarker
 
-    _worker["watermarker"] = Watermarker(weights, threads=threads)
+    _worker["watermarker"] = Watermarker(threads=threads)
     _worker["plane"] = plane
 
 
@@ -159,8 +190,9 @@ def _run(job: Job) -> Outcome:
     try:
         if job.output is not None:
             job.output.parent.mkdir(parents=True, exist_ok=True)
-            for stale in job.output.parent.glob(f".{job.output.name}.*.tmp"):
-                stale.unlink()  # left by a killed run (io writes temp files, then renames)
+            for stale in job.output.parent.iterdir():  # left by a killed run (see io)
+                if stale.name.startswith(f".{job.output.name}.") and stale.suffix == ".tmp":
+                    stale.unlink()
         if job.operation == "embed":
             result = files.embed_plane_file(
                 job.source,
@@ -172,7 +204,7 @@ def _run(job: Job) -> Outcome:
                 watermarker,
                 settings["key"],
             )
-            outcome.psnr = result.psnr
+            outcome.psnr, outcome.notes = result.psnr, result.notes or None
         elif job.operation == "extract":
             result = files.extract_file(
                 job.source,
@@ -182,7 +214,7 @@ def _run(job: Job) -> Outcome:
                 watermarker,
                 settings["key"],
             )
-            outcome.confidence = result.extraction.confidence
+            outcome.confidence, outcome.notes = result.extraction.confidence, result.notes or None
         else:
             verdict = files.verify_plane_file(
                 job.source, plane, settings["key"], settings["fpr"], watermarker
@@ -199,11 +231,14 @@ def _run(job: Job) -> Outcome:
 def run(
     work: Iterator[Job | Outcome],
     workers: int,
-    weights: Path | None = None,
     plane=None,
     on_outcome: Callable[[Outcome], None] | None = None,
 ) -> Summary:
-    """Run the planned work with `workers` processes (1: in this process)."""
+    """Run the planned work with `workers` processes (1: in this process).
+
+    A worker that dies (killed for memory, a crash in native code) fails the files it held,
+    and the pool is restarted for the rest: the batch neither hangs nor stops.
+    """
     summary = Summary()
     started = time.perf_counter()
     threads = max(1, (os.cpu_count() or 1) // workers)
@@ -219,24 +254,50 @@ def run(
             on_outcome(outcome)
 
     if workers == 1:
-        _start_worker(weights, threads, plane)
+        _start_worker(threads, plane)
         for item in work:
             record(item if isinstance(item, Outcome) else _run(item))
     else:
-        context = multiprocessing.get_context("spawn")
-        with context.Pool(workers, _start_worker, (weights, threads, plane)) as pool:
-            pending: list = []
-            for item in work:
-                if isinstance(item, Outcome):
-                    record(item)
-                    continue
-                pending.append(pool.apply_async(_run, (item,)))
-                while len(pending) >= 2 * workers:  # a bounded window: the list streams
-                    record(pending.pop(0).get())
-            for result in pending:
-                record(result.get())
+        _run_in_pool(work, workers, threads, plane, record)
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def _run_in_pool(work, workers: int, threads: int, plane, record) -> None:
+    context = multiprocessing.get_context("spawn")
+
+    def new_pool() -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(workers, context, _start_worker, (threads, plane))
+
+    pool = new_pool()
+    pending: list[tuple[Job, Future]] = []
+
+    def settle_oldest() -> None:
+        nonlocal pool
+        job, future = pending.pop(0)
+        try:
+            record(future.result())
+        except BrokenProcessPool:
+            reason = f"{job.source}: the worker process died (out of memory?)"
+            record(Outcome(str(job.source), "failed", reason=reason))
+            pool.shutdown(cancel_futures=True)
+            retry = [item for item, _ in pending]
+            pending.clear()
+            pool = new_pool()
+            pending.extend((item, pool.submit(_run, item)) for item in retry)
+
+    try:
+        for item in work:
+            if isinstance(item, Outcome):
+                record(item)
+                continue
+            pending.append((item, pool.submit(_run, item)))
+            while len(pending) >= 2 * workers:  # a bounded window: the file list streams
+                settle_oldest()
+        while pending:
+            settle_oldest()
+    finally:
+        pool.shutdown()
 
 
 def log_line(outcome: Outcome) -> str:
@@ -244,7 +305,7 @@ def log_line(outcome: Outcome) -> str:
 
 
 class CsvReport:
-    """Verify results streamed to a temporary CSV next to `path`, renamed into place at the end."""
+    """Verify results streamed to a temporary CSV next to `path`, moved into place at the end."""
 
     COLUMNS = ("file", "bits", "matching", "bit_accuracy", "p_value", "present")
 
@@ -252,10 +313,8 @@ class CsvReport:
         self.path = Path(path)
 
     def __enter__(self) -> CsvReport:
-        handle, self.temporary = tempfile.mkstemp(
-            prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent
-        )
-        self.file = os.fdopen(handle, "w", newline="")
+        self.temporary = temporary_beside(self.path)
+        self.file = open(self.temporary, "w", newline="")
         self.writer = csv.writer(self.file)
         self.writer.writerow(self.COLUMNS)
         return self
@@ -266,6 +325,6 @@ class CsvReport:
     def __exit__(self, *exc) -> None:
         self.file.close()
         if exc[0] is None:
-            os.replace(self.temporary, self.path)
+            publish(self.temporary, self.path, force=True)
         else:
             os.unlink(self.temporary)

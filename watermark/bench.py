@@ -18,9 +18,9 @@ import numpy as np
 from tqdm import tqdm
 
 from . import __version__, attacks
-from .io import read_image
+from .io import ImageError, read_image, to_8bit
 from .metrics import bit_accuracy, psnr, ssim
-from .watermarker import Watermarker
+from .watermarker import ImageTooSmall, Watermarker
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,10 @@ def run(
         for index, (name, image) in enumerate(photos):
             plane = planes[index % len(planes)]
             started = time.perf_counter()
-            marked = watermarker.embed_plane(image, plane, strength, key)
+            try:
+                marked = watermarker.embed_plane(image, plane, strength, key)
+            except ImageTooSmall as error:
+                raise ImageError(f"{name}: {error}") from None
             embed_seconds = time.perf_counter() - started
             quality = psnr(image, marked), ssim(image, marked)
             for spec in attack_specs:
@@ -125,9 +128,7 @@ def as_dicts(records: Sequence[Record]) -> list[dict]:
 
 def load_photo(path) -> np.ndarray:
     """A file as the RGB uint8 photo the attacks expect (grey and 16-bit converted)."""
-    pixels = read_image(path).pixels
-    if pixels.dtype == np.uint16:
-        pixels = (pixels // 257).astype(np.uint8)
+    pixels = to_8bit(read_image(path).pixels)
     return np.repeat(pixels[..., None], 3, axis=2) if pixels.ndim == 2 else pixels
 
 

@@ -26,10 +26,6 @@ class ModelConfig:
     decoder_depth: int = 3
     extractor_depth: int = 4
 
-    @property
-    def period(self) -> int:
-        return self.plane_size * self.cell
-
 
 @dataclass(frozen=True)
 class AttackConfig:

@@ -13,7 +13,15 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from .io import FORMAT_SUFFIX, SUFFIX_FORMATS, ImageError, Picture, read_image, write_image
+from .io import (
+    FORMAT_SUFFIX,
+    SUFFIX_FORMATS,
+    ImageError,
+    Picture,
+    read_image,
+    refuse_existing,
+    write_image,
+)
 from .marks import MarkError
 from .metrics import psnr
 from .verify import DEFAULT_FPR, Verdict, decide
@@ -88,8 +96,7 @@ def embed_plane_file(
     picture = read_image(image)
     output = output or default_embed_output(image, picture.format)
     _refuse_input_as_output(image, output)
-    if output.exists() and not force:
-        raise ImageError(f"{output}: already exists (use --force to overwrite)")
+    refuse_existing(output, force)  # before the work, not only when writing
     try:
         marked = watermarker.embed_plane(picture.pixels, plane, strength, key)
     except ImageTooSmall as error:

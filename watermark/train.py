@@ -29,6 +29,7 @@ import cv2
 import numpy as np
 
 from .config import MODEL, TRAIN, ModelConfig, TrainConfig
+from .io import SUFFIX_FORMATS
 from .keys import random_whitening
 from .marks import random_marks
 from .model import build_embedder, build_extractor
@@ -36,7 +37,7 @@ from .noise_layer import NoiseLayer, jpeg_batch, quantize
 from .tf_env import keras, tf
 from .tiling import plane_map
 
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".bmp"}
+IMAGE_SUFFIXES = set(SUFFIX_FORMATS)
 
 
 def split_photos(folder: Path, config: TrainConfig = TRAIN) -> tuple[list[Path], list[Path]]:

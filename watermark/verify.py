@@ -1,11 +1,15 @@
 """A decision on whether an image carries a given mark, with its false-alarm probability.
 
-Null hypothesis: the image does not carry this mark under this key. Then the bits read from
-it, un-whitened with the key, agree with the mark's plane like fair coin flips: the whitening
-(a keyed permutation and XOR mask, see `keys`) makes each expected bit an independent fair
-coin with respect to anything an unmarked image can contain. The number of agreeing bits k of
-n is then Binomial(n, 1/2), and p = P[Binomial(n, 1/2) ≥ k] is the probability that an
-unmarked image scores at least as well. The mark is declared present when p ≤ `fpr`.
+Null hypothesis: the image carries no mark under this key (it is unmarked, or was marked with
+another key). Then the bits read from it, un-whitened with the key, agree with the mark's plane
+like fair coin flips: the whitening (a keyed permutation and XOR mask, see `keys`) makes each
+expected bit an independent fair coin with respect to anything such an image can contain. The
+number of agreeing bits k of n is then Binomial(n, 1/2), and p = P[Binomial(n, 1/2) ≥ k] is the
+probability that such an image scores at least as well. Present when p ≤ `fpr`.
+
+Not covered: an image marked with *another mark under the same key*. The mask cancels out and
+the count measures how alike the two marks are (two logos with large white areas can agree on
+65% of bits, p ≈ 1e-21): use a different key per mark, or compare candidates' matches.
 """
 
 from __future__ import annotations

@@ -40,7 +40,6 @@ class Extraction:
 
     plane: np.ndarray
     confidence: float
-    working_shape: tuple[int, int]
 
     @property
     def bits(self) -> np.ndarray:
@@ -125,7 +124,7 @@ class Watermarker:
         bit_map = self.extractor(luma[None, ..., None])[0, ..., 0]
         whitened = fold(bit_map, self.config)
         plane = whitening(key, self.config.plane_size).undo(whitened)
-        return Extraction(plane, float(np.mean(np.abs(2.0 * plane - 1.0))), luma.shape)
+        return Extraction(plane, float(np.mean(np.abs(2.0 * plane - 1.0))))
 
     def _working_luma(
         self, image: np.ndarray, minimum: int
