@@ -172,7 +172,8 @@ def plot(rows: Sequence[dict], out) -> list:
     axes.set_xticks(
         np.arange(len(attack_names)) + 0.4 - width / 2, attack_names, rotation=60, ha="right"
     )
-    axes.set_ylabel("bit accuracy, % (bar: median, dash: worst)")
+    axes.set_ylabel("bits read right, %")
+    axes.set_title("bars: median over photos; dashes: worst photo", fontsize=9)
     axes.set_ylim(40, 100.5)
     axes.axhline(50, color="grey", linewidth=0.5)
     axes.legend(loc="lower left", fontsize=8)
