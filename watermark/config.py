@@ -90,6 +90,8 @@ class EmbedConfig:
     masking_cap: float = 4.0  # largest gain relative to the root mean square
 
 
+LUMA_WEIGHTS = (0.299, 0.587, 0.114)  # ITU-R BT.601, as OpenCV's RGB2GRAY and JPEG's Y
+
 MODEL = ModelConfig()
 EMBED = EmbedConfig()
 ATTACKS = AttackConfig()

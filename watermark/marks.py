@@ -13,7 +13,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from .config import MODEL
+from .config import LUMA_WEIGHTS, MODEL
 
 
 class MarkError(ValueError):
@@ -28,9 +28,7 @@ def to_grey(image: np.ndarray) -> np.ndarray:
     if values.ndim != 3 or values.shape[2] not in (1, 2, 3, 4):
         raise MarkError(f"a mark must be 2-D or have 1-4 channels, not shape {image.shape}")
     colour = values[..., :1] if values.shape[2] <= 2 else values[..., :3]
-    grey = (
-        colour.mean(axis=2) if colour.shape[2] == 1 else colour @ np.float32([0.299, 0.587, 0.114])
-    )
+    grey = colour.mean(axis=2) if colour.shape[2] == 1 else colour @ np.float32(LUMA_WEIGHTS)
     if values.shape[2] in (2, 4):
         alpha = values[..., -1]
         grey = grey * alpha + (1.0 - alpha)

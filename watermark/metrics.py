@@ -5,6 +5,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from .config import LUMA_WEIGHTS
+
 ROWS_PER_CHUNK = 512
 
 
@@ -40,7 +42,7 @@ def ssim(original: np.ndarray, marked: np.ndarray) -> float:
 def _luma(image: np.ndarray) -> np.ndarray:
     values = image.astype(np.float64)
     if values.ndim == 3:
-        values = values[..., :3] @ np.array([0.299, 0.587, 0.114])
+        values = values[..., :3] @ np.array(LUMA_WEIGHTS)
     return values
 
 
