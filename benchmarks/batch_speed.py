@@ -16,10 +16,10 @@ import tempfile
 import time
 from pathlib import Path
 
-import cv2
 import numpy as np
 
-from watermark.io import Picture, read_image, write_image
+from watermark.bench import fit_long_side, load_photo
+from watermark.io import Picture, write_image
 from watermark.runtime import assets_dir
 from watermark.train import IMAGE_SUFFIXES
 
@@ -28,19 +28,12 @@ def make_inputs(photos: Path, folder: Path, count: int) -> None:
     sources = sorted(p for p in photos.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
     rng = np.random.default_rng(0)
     for index in range(count):
-        pixels = read_image(sources[index % len(sources)]).pixels
-        if pixels.ndim == 2:
-            pixels = np.repeat(pixels[..., None], 3, axis=2)
+        pixels = load_photo(sources[index % len(sources)])
         height, width = pixels.shape[:2]
         keep = rng.uniform(0.6, 1.0)
         h, w = int(height * keep), int(width * keep)
         top, left = rng.integers(0, height - h + 1), rng.integers(0, width - w + 1)
-        crop = pixels[top : top + h, left : left + w]
-        scale = 1920 / max(h, w)
-        size = (round(w * scale), round(h * scale))
-        photo = cv2.resize(
-            crop, size, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC
-        )
+        photo = fit_long_side(pixels[top : top + h, left : left + w], 1920)
         write_image(folder / f"photo{index:03d}.jpg", Picture(photo), quality=90)
 
 

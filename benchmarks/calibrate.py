@@ -12,12 +12,11 @@ import argparse
 from dataclasses import replace
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 from watermark import Watermarker
+from watermark.bench import fit_long_side, load_photo
 from watermark.config import EMBED, TRAIN
-from watermark.io import read_image
 from watermark.metrics import psnr
 from watermark.train import split_photos
 
@@ -33,12 +32,7 @@ def main() -> None:
     rng = np.random.default_rng(0)
     values = []
     for path in training[:: max(1, len(training) // 12)]:
-        pixels = read_image(path).pixels
-        if pixels.ndim == 2 or pixels.dtype != np.uint8:
-            continue
-        scale = 1920 / max(pixels.shape[:2])
-        size = (round(pixels.shape[1] * scale), round(pixels.shape[0] * scale))
-        photo = cv2.resize(pixels, size, interpolation=cv2.INTER_AREA)
+        photo = fit_long_side(load_photo(path), 1920)
         marked = watermarker.embed_plane(photo, rng.integers(0, 2, (32, 32)))
         values.append(psnr(photo, marked))
     median = float(np.median(values))

@@ -14,12 +14,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import cv2
 import numpy as np
 from tqdm import tqdm
 
 from watermark import Watermarker, attacks
-from watermark.bench import load_photo
+from watermark.bench import fit_long_side, load_photo
 from watermark.runtime import assets_dir
 from watermark.train import IMAGE_SUFFIXES
 from watermark.verify import DEFAULT_FPR, decide
@@ -39,9 +38,7 @@ def images(folder: Path, count: int) -> list[np.ndarray]:
                 ch, cw = int(h * 0.84), int(w * 0.84)
                 top, left = rng.integers(0, h - ch + 1), rng.integers(0, w - cw + 1)
                 photo = photo[top : top + ch, left : left + cw]
-            scale = 1920 / max(photo.shape[:2])
-            size = (round(photo.shape[1] * scale), round(photo.shape[0] * scale))
-            found.append(cv2.resize(photo, size, interpolation=cv2.INTER_AREA))
+            found.append(fit_long_side(photo, 1920))
             if len(found) == count:
                 return found
     return found

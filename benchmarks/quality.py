@@ -14,12 +14,10 @@ import json
 import platform
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 from watermark import Watermarker, __version__, bench
 from watermark.config import TRAIN
-from watermark.io import read_image
 from watermark.train import split_photos
 
 ATTACKS = (
@@ -47,11 +45,7 @@ def load_photos(folder: Path, long_side: int) -> list[tuple[str, np.ndarray]]:
     _, validation = split_photos(folder, TRAIN)
     photos = []
     for path in validation:
-        pixels = read_image(path).pixels
-        scale = long_side / max(pixels.shape[:2])
-        size = (round(pixels.shape[1] * scale), round(pixels.shape[0] * scale))
-        interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC
-        photos.append((path.name, cv2.resize(pixels, size, interpolation=interpolation)))
+        photos.append((path.name, bench.fit_long_side(bench.load_photo(path), long_side)))
     return photos
 
 

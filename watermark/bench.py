@@ -132,6 +132,11 @@ def load_photo(path) -> np.ndarray:
     return np.repeat(pixels[..., None], 3, axis=2) if pixels.ndim == 2 else pixels
 
 
+def fit_long_side(photo: np.ndarray, long_side: int) -> np.ndarray:
+    """A photo scaled so its long side is `long_side` px (benchmarks compare at one size)."""
+    return attacks.resize(photo, long_side / max(photo.shape[:2]))
+
+
 def write_report(records: Sequence[Record], rows: Sequence[dict], out, title: str) -> list:
     """results.csv, results.json, accuracy.png (and tradeoff.png), report.md in folder `out`."""
     out = Path(out)
