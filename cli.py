@@ -155,8 +155,9 @@ def embed(
 def extract(image: Path, output: Path | None, size: int, force: bool, key: str | None) -> None:
     """Recover the mark hidden in IMAGE and write it as a black-on-white PNG.
 
-    No original is needed. The confidence printed is the mean of |2p−1| over the 1024 bits:
-    near 1 for a clean read, lower when the image was damaged or carries no mark. For a
+    No original is needed, and the copy may have been cropped, resized or turned: the mark's
+    own grid is found again in it. The confidence printed is the mean of |2p−1| over the 1024
+    bits: near 1 for a clean read, lower when the image was damaged or carries no mark. For a
     decision with a false-alarm probability, use `wm verify`.
 
     \b
@@ -168,7 +169,19 @@ def extract(image: Path, output: Path | None, size: int, force: bool, key: str |
 
     result = extract_file(image, output, size, force, key=key)
     note(result.notes)
-    click.echo(f"{result.output}  (confidence {result.extraction.confidence:.2f})")
+    click.echo(f"{result.output}  ({describe(result.extraction)})")
+
+
+def describe(extraction) -> str:
+    """'confidence 0.97', plus what had to be undone to read the mark, if anything."""
+    parts = [f"confidence {extraction.confidence:.2f}"]
+    lattice = extraction.lattice
+    if lattice is not None:
+        period, turn = lattice.period, lattice.rotation
+        parts.append(f"grid re-found: period {period:.0f} px, turned {turn:.1f}°")
+    if extraction.shift is not None:
+        parts.append("off-centre crop: mark found by its shape")
+    return "; ".join(parts)
 
 
 @main.command()

@@ -21,7 +21,7 @@ from watermark import Watermarker, attacks
 from watermark.bench import fit_long_side, load_photo
 from watermark.runtime import assets_dir
 from watermark.train import IMAGE_SUFFIXES
-from watermark.verify import DEFAULT_FPR, decide
+from watermark.verify import DEFAULT_FPR
 
 ATTACKS = ("jpeg:50", "resize:0.5", "social")
 
@@ -59,7 +59,7 @@ def main() -> None:
     detected = {spec: 0 for spec in ATTACKS}
     for index, photo in enumerate(tqdm(photos, desc="verify", unit="image")):
         for key in keys:
-            verdict = decide(plane, watermarker.extract(photo, key), DEFAULT_FPR)
+            verdict = watermarker.verify_plane(photo, plane, key)
             p_values.append(verdict.p_value)
             accuracies.append(verdict.bit_accuracy)
             alarms += verdict.present
@@ -67,7 +67,7 @@ def main() -> None:
         marked = watermarker.embed_plane(photo, plane, key=key)
         for spec in ATTACKS:
             attacked = attacks.apply(marked, spec)
-            detected[spec] += decide(plane, watermarker.extract(attacked, key)).present
+            detected[spec] += watermarker.verify_plane(attacked, plane, key).present
     p = np.array(p_values)
     trials = len(p)
     lines = [

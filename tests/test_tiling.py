@@ -9,7 +9,7 @@ from watermark.tiling import fold, plane_map, resize, working_shape
     [
         ((1200, 1920), (640, 1024)),
         ((128, 128), (128, 128)),
-        ((130, 131), (128, 132)),  # rounded to whole 4-px cells
+        ((130, 141), (128, 144)),  # rounded to pairs of 4-px cells: the centre is a corner
         ((4000, 3000), (1024, 768)),
         ((129, 3000), (128, 2976)),  # the short side stays ≥ 128: long side kept longer
     ],
@@ -29,9 +29,21 @@ def test_fold_inverts_plane_map():
     assert np.array_equal(fold(tiled), plane)
 
 
+def test_plane_starts_at_the_centre_cell():
+    plane = np.arange(32 * 32).reshape(32, 32)
+    tiled = plane_map(plane, (200, 328))  # 50×82 cells: the centre corner is cell (25, 41)
+    assert tiled[25, 41] == 0 and tiled[25, 41 + 32] == 0 and tiled[24, 40] == plane[-1, -1]
+
+
+def test_fold_from_another_origin_rolls_the_plane():
+    plane = np.random.default_rng(1).integers(0, 2, (32, 32)).astype(np.float32)
+    bit_map = np.tile(plane, (3, 3))[5:90, 7:80]  # a crop: the plane starts at cell (27, 25)
+    assert np.array_equal(fold(bit_map, origin=(27, 25)), plane)
+
+
 def test_fold_of_partial_period_reads_half_where_nothing_is_known():
     bit_map = np.ones((20, 40), np.float32)
-    folded = fold(bit_map)
+    folded = fold(bit_map, origin=(0, 0))
     assert (folded[:20] == 1).all() and (folded[20:] == 0.5).all()
 
 

@@ -23,11 +23,12 @@ def test_decide_counts_and_thresholds():
     expected = np.zeros((32, 32))
     good = np.zeros((32, 32))
     good.flat[:40] = 1  # 984 of 1024 agree
-    verdict = decide(expected, good)
+    verdict = decide(expected, [good])
     assert (verdict.bits, verdict.matching, verdict.present) == (1024, 984, True)
+    assert verdict.p_value == pytest.approx(2 * binomial_tail(984, 1024))
     coin = np.random.default_rng(0).integers(0, 2, (32, 32))
-    assert not decide(expected, coin).present
-    assert decide(expected, good, fpr=1e-300).present is False
+    assert not decide(expected, [coin]).present
+    assert decide(expected, [good], fpr=1e-300).present is False
 
 
 def test_verify_command_exit_codes(tmp_path: Path, mark_path: Path):

@@ -28,6 +28,23 @@ class ModelConfig:
 
 
 @dataclass(frozen=True)
+class SyncConfig:
+    """Finding the mark's lattice in an attacked copy (see `sync`)."""
+
+    highpass_sigma: float = 1.5  # px: fine detail = luma minus its blur
+    jpeg_block: int = 8  # JPEG's block pattern, removed before looking for ours
+    min_period: float = 56.0  # px in the analysis image: shorter lags are the photo's own
+    min_periods: float = 2.0  # the image must hold this many periods on its short side
+    max_rotation: float = 15.0  # degrees searched each side of across and down
+    min_strength: float = 12.0  # robust z of a peak over the rest of the searched zone
+    harmonic_share: float = 0.3  # a harmonic counts if this high relative to the top peak
+    max_rectified_side: int = 2048  # px: a lattice asking for more is not the mark's
+    window: int = 256  # px: central window on which candidate grids are compared
+    picture_agreement: float = 0.3  # neighbour agreement that makes a read plane a picture
+    picture_window: int = 512  # px: central window on which crop phases are compared
+
+
+@dataclass(frozen=True)
 class AttackConfig:
     """Ranges of the training noise layer at full strength (reached after the ramp)."""
 
@@ -94,5 +111,6 @@ LUMA_WEIGHTS = (0.299, 0.587, 0.114)  # ITU-R BT.601, as OpenCV's RGB2GRAY and J
 
 MODEL = ModelConfig()
 EMBED = EmbedConfig()
+SYNC = SyncConfig()
 ATTACKS = AttackConfig()
 TRAIN = TrainConfig()

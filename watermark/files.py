@@ -7,6 +7,8 @@ line.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,7 +26,7 @@ from .io import (
 )
 from .marks import MarkError
 from .metrics import psnr
-from .verify import DEFAULT_FPR, Verdict, decide
+from .verify import DEFAULT_FPR, Verdict
 from .watermarker import Extraction, ImageTooSmall, Watermarker
 
 VIEW_SIZE = 256
@@ -152,12 +154,19 @@ def verify_plane_file(
     image: Path, plane: np.ndarray, key: str | None, fpr: float, watermarker: Watermarker
 ) -> Verdict:
     """Verify against a ready plane (marks are read once per batch, not once per file)."""
-    extraction = _read(image, read_image(image), watermarker, key)
-    return decide(plane, extraction.plane, fpr)
+    pixels = read_image(image).pixels
+    with _too_small_is_an_error(image):
+        return watermarker.verify_plane(pixels, plane, key, fpr)
 
 
 def _read(image: Path, picture: Picture, watermarker: Watermarker, key: str | None) -> Extraction:
-    try:
+    with _too_small_is_an_error(image):
         return watermarker.read(picture.pixels, key)
+
+
+@contextmanager
+def _too_small_is_an_error(image: Path) -> Iterator[None]:
+    try:
+        yield
     except ImageTooSmall as error:
         raise ImageError(f"{image}: {error}") from None

@@ -34,12 +34,13 @@ class Whitening:
         return (flat[self.permutation] ^ self.mask).reshape(np.shape(plane))
 
     def undo(self, soft: np.ndarray) -> np.ndarray:
-        """Soft whitened plane (probabilities of 1) -> soft plane in the mark's own layout."""
-        flat = np.asarray(soft, np.float32).ravel()
+        """Soft whitened plane(s) (probabilities of 1, …×32×32) -> the mark's own layout."""
+        soft = np.asarray(soft, np.float32)
+        flat = soft.reshape(*soft.shape[:-2], -1)
         unmasked = np.where(self.mask == 1, 1.0 - flat, flat)
         out = np.empty_like(unmasked)
-        out[self.permutation] = unmasked
-        return out.reshape(np.shape(soft))
+        out[..., self.permutation] = unmasked
+        return out.reshape(soft.shape)
 
 
 @lru_cache(maxsize=16)

@@ -11,6 +11,12 @@ Why a periodic plane: the plane is tiled over the whole working image (one bit p
 period 128 working px), so every bit is repeated in every part of the image. The extractor's
 soft bit map is folded back modulo 32 and averaged: a 1920×1200 photo averages ~40 copies of
 each bit, and any crop that keeps a 128 px square still holds every bit.
+
+Why the tiling starts at the centre: the plane's first cell has its top-left corner at the
+centre of the working image (working sides are multiples of two cells, so the centre is a cell
+corner). Resizes, centred crops and rotations about the centre all keep the centre where it
+was, so once `sync` has undone the scale and rotation, the reader knows which cell is the
+plane's first without having to guess it.
 """
 
 from __future__ import annotations
@@ -22,7 +28,7 @@ from .config import MODEL, ModelConfig
 
 
 def working_shape(height: int, width: int, config: ModelConfig = MODEL) -> tuple[int, int]:
-    """Working size for an image: long side at most `work_long_side`, sides multiples of `cell`.
+    """Working size: long side at most `work_long_side`, sides multiples of two cells.
 
     The short side is kept at `min_side` or more, so long narrow images keep whole periods.
     """
@@ -32,7 +38,8 @@ def working_shape(height: int, width: int, config: ModelConfig = MODEL) -> tuple
 
 
 def _round_to_cell(length: float, config: ModelConfig) -> int:
-    return max(config.cell, round(length / config.cell) * config.cell)
+    pair = 2 * config.cell
+    return max(pair, round(length / pair) * pair)
 
 
 def resize(array: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
@@ -45,25 +52,38 @@ def resize(array: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     return cv2.resize(array, (width, height), interpolation=interpolation)
 
 
+def centre_cell(cells: tuple[int, int]) -> tuple[int, int]:
+    """Index of the cell whose top-left corner is the centre of a map of `cells` (rows, cols)."""
+    return cells[0] // 2, cells[1] // 2
+
+
 def plane_map(plane: np.ndarray, shape: tuple[int, int], config: ModelConfig = MODEL) -> np.ndarray:
-    """The plane tiled over a working image of `shape`: one value per cell, float32."""
+    """The plane tiled over a working image of `shape`, from its centre: one value per cell."""
     rows, cols = shape[0] // config.cell, shape[1] // config.cell
     size = config.plane_size
-    reps = (-(-rows // size), -(-cols // size))
-    return np.tile(plane.astype(np.float32), reps)[:rows, :cols]
+    row0, col0 = centre_cell((rows, cols))
+    row_index = (np.arange(rows) - row0) % size
+    col_index = (np.arange(cols) - col0) % size
+    return plane.astype(np.float32)[np.ix_(row_index, col_index)]
 
 
-def fold(bit_map: np.ndarray, config: ModelConfig = MODEL) -> np.ndarray:
+def fold(
+    bit_map: np.ndarray, origin: tuple[int, int] | None = None, config: ModelConfig = MODEL
+) -> np.ndarray:
     """Average a soft bit map over all copies of the plane: (rows, cols) -> (32, 32).
 
-    Cells are grouped by (row mod 32, col mod 32), the inverse of `plane_map`. A plane position
+    `origin` is the cell that holds the plane's first bit (default: the centre cell, as
+    `plane_map` puts it); cells are grouped by their offset from it modulo 32. A plane position
     that no cell covers (images smaller than one period on a side) reads 0.5: no information.
+    NaN cells count as not covered.
     """
     size = config.plane_size
     rows, cols = bit_map.shape
+    row0, col0 = centre_cell((rows, cols)) if origin is None else origin
     padded = np.full((-(-rows // size) * size, -(-cols // size) * size), np.nan, np.float32)
     padded[:rows, :cols] = bit_map
     blocks = padded.reshape(padded.shape[0] // size, size, padded.shape[1] // size, size)
     counts = np.sum(~np.isnan(blocks), axis=(0, 2))
     sums = np.nansum(blocks, axis=(0, 2))
-    return np.where(counts > 0, sums / np.maximum(counts, 1), 0.5).astype(np.float32)
+    folded = np.where(counts > 0, sums / np.maximum(counts, 1), 0.5).astype(np.float32)
+    return np.roll(folded, (-row0, -col0), axis=(0, 1))

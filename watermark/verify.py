@@ -7,6 +7,13 @@ expected bit an independent fair coin with respect to anything such an image can
 number of agreeing bits k of n is then Binomial(n, 1/2), and p = P[Binomial(n, 1/2) ≥ k] is the
 probability that such an image scores at least as well. Present when p ≤ `fpr`.
 
+Two counts are tested: at the plane's place (where an uncropped, resized, rotated or centrally
+cropped copy has it) and the best over all 1024 cyclic shifts of the plane and the `PHASES`
+half-cell phases it may be read at (a crop off the centre moves it by cells and part of a cell).
+The reported p is the Bonferroni bound over both tests and all those tries,
+2·min(p_place, PHASES·1024·p_best): still an upper bound on the false-alarm probability (also
+when fewer phases were read, since a bigger p is only more careful).
+
 Not covered: an image marked with *another mark under the same key*. The mask cancels out and
 the count measures how alike the two marks are (two logos with large white areas can agree on
 65% of bits, p ≈ 1e-21): use a different key per mark, or compare candidates' matches.
@@ -14,12 +21,14 @@ the count measures how alike the two marks are (two logos with large white areas
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from math import comb
 
 import numpy as np
 
 DEFAULT_FPR = 1e-6
+PHASES = 4  # half-cell phases a shifted plane may be read at (see `sync.find_picture`)
 
 
 @dataclass(frozen=True)
@@ -44,11 +53,27 @@ def binomial_tail(matching: int, bits: int) -> float:
     return tail / 2**bits
 
 
-def decide(expected: np.ndarray, soft: np.ndarray, fpr: float = DEFAULT_FPR) -> Verdict:
-    """Compare the expected binary plane with a soft reading (probabilities of 1)."""
-    expected_bits = np.asarray(expected).ravel() > 0.5
-    read_bits = np.asarray(soft).ravel() > 0.5
+def decide(
+    expected: np.ndarray, readings: Sequence[np.ndarray], fpr: float = DEFAULT_FPR
+) -> Verdict:
+    """Compare an expected binary plane with soft readings (probabilities of 1, 32×32 each):
+    readings[0] in place, any further ones (other phases) searched over shifts only."""
+    expected_bits = np.asarray(expected) > 0.5
     bits = expected_bits.size
-    matching = int(np.sum(expected_bits == read_bits))
-    p_value = binomial_tail(matching, bits)
+    matches = [shift_matches(expected_bits, np.asarray(soft) > 0.5) for soft in readings]
+    at_place, best = int(matches[0][0, 0]), max(int(m.max()) for m in matches)
+    p_place = binomial_tail(at_place, bits)
+    p_best = binomial_tail(best, bits) * PHASES * bits
+    matching = at_place if p_place <= p_best else best
+    p_value = min(1.0, 2.0 * min(p_place, p_best))
     return Verdict(bits, matching, matching / bits, p_value, p_value <= fpr)
+
+
+def shift_matches(expected: np.ndarray, read: np.ndarray) -> np.ndarray:
+    """matches[a, b]: bits where `read` rolled by (a, b) agrees with `expected` (circular
+    cross-correlation of ±1 planes, by FFT)."""
+    signed_expected = 2.0 * expected - 1.0
+    signed_read = 2.0 * read - 1.0
+    spectrum = np.fft.fft2(signed_expected) * np.conj(np.fft.fft2(signed_read))
+    correlation = np.real(np.fft.ifft2(spectrum))
+    return np.rint((correlation + expected.size) / 2).astype(int)

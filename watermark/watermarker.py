@@ -15,11 +15,12 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from .config import EMBED, MODEL, EmbedConfig, ModelConfig
+from .config import EMBED, MODEL, SYNC, EmbedConfig, ModelConfig
 from .keys import whitening
 from .marks import mark_plane
 from .masking import texture_gain
 from .runtime import load_network
+from .sync import Lattice, Reading, find_picture, half_cell_readings, locate, picture_score
 from .tiling import fold, plane_map, resize, working_shape
 from .verify import DEFAULT_FPR, Verdict, decide
 
@@ -35,11 +36,18 @@ class Extraction:
     """What the extractor read: the soft plane (1 = dark mark pixel) and how sure it is.
 
     `confidence` is the mean of |2p − 1| over bits: 0 for a plane of coin flips at 0.5, 1 when
-    every bit is read as a clean 0 or 1.
+    every bit is read as a clean 0 or 1. `whitened` is the soft plane as read, before the key
+    is undone, with the plane's first cell taken at the image's centre. `shift` is None when
+    the mark was read there, or the cyclic shift (rows, cols) under which it was found by its
+    shape instead (a crop off the centre, see `sync.find_picture`). `lattice` is the grid
+    `sync` found and undid, if any.
     """
 
     plane: np.ndarray
     confidence: float
+    whitened: np.ndarray
+    shift: tuple[int, int] | None = None
+    lattice: Lattice | None = None
 
     @property
     def bits(self) -> np.ndarray:
@@ -112,19 +120,37 @@ class Watermarker:
         self, image: np.ndarray, mark: np.ndarray, key: str | None = None, fpr: float = DEFAULT_FPR
     ) -> Verdict:
         """Does `image` carry `mark` (under `key`)? See `verify` for the test and its null."""
-        return decide(self.mark_plane(mark), self.extract(image, key), fpr)
+        return self.verify_plane(image, self.mark_plane(mark), key, fpr)
+
+    def verify_plane(
+        self, image: np.ndarray, plane: np.ndarray, key: str | None = None, fpr: float = DEFAULT_FPR
+    ) -> Verdict:
+        """`verify` against a ready 32×32 binary plane (1 = dark), as `mark_plane` makes."""
+        expected = whitening(key, self.config.plane_size).apply(plane)
+        whitened, reading = self._read_in_place(image)
+        verdict = decide(expected, [whitened], fpr)
+        if verdict.present:
+            return verdict
+        shifted = half_cell_readings(reading.image, self.extractor, self.config)
+        return decide(expected, [whitened, *shifted], fpr)
 
     def read(self, image: np.ndarray, key: str | None = None) -> Extraction:
-        """Read the plane on the working grid of the image as it is.
+        """Read the plane, wherever a crop, resize or rotation has put its grid (see `sync`)."""
+        whitened, reading = self._read_in_place(image)
+        undo = whitening(key, self.config.plane_size).undo
+        plane, shift = undo(whitened), None
+        if picture_score(plane) < SYNC.picture_agreement:
+            found = find_picture(reading.image, self.extractor, undo, self.config)
+            if found is not None:
+                plane, shift = undo(found[0]), found[1]
+        confidence = float(np.mean(np.abs(2.0 * plane - 1.0)))
+        return Extraction(plane, confidence, whitened, shift, reading.lattice)
 
-        A photo resized as a whole keeps its grid while its long side stays ≥ 1024 px (see
-        `tiling`); crops and smaller resizes move the grid, which this does not search for yet.
-        """
+    def _read_in_place(self, image: np.ndarray) -> tuple[np.ndarray, Reading]:
+        """(the soft whitened plane, first cell at the centre; how it was read)."""
         luma, _, _ = self._working_luma(image, self.config.min_read_side)
-        bit_map = self.extractor(luma[None, ..., None])[0, ..., 0]
-        whitened = fold(bit_map, self.config)
-        plane = whitening(key, self.config.plane_size).undo(whitened)
-        return Extraction(plane, float(np.mean(np.abs(2.0 * plane - 1.0))))
+        reading = locate(luma, self.extractor, self.config)
+        return fold(reading.bit_map, reading.origin, self.config), reading
 
     def _working_luma(
         self, image: np.ndarray, minimum: int

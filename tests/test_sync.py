@@ -1,0 +1,111 @@
+"""Finding the mark's grid again: the lattice, rectifying, reading after crops and rotations."""
+
+import cv2
+import numpy as np
+import pytest
+from conftest import monogram, photo
+
+from watermark import attacks
+from watermark.metrics import bit_accuracy
+from watermark.sync import Lattice, find_lattice, picture_score, rectify
+from watermark.verify import decide
+
+
+def periodic_texture(height: int, width: int, period: int = 128, seed: int = 0) -> np.ndarray:
+    """A smooth photo-like luma in [0, 1] plus a faint pattern repeating every `period` px."""
+    rng = np.random.default_rng(seed)
+    tile = rng.normal(0, 0.02, (period, period)).astype(np.float32)
+    pattern = np.tile(tile, (-(-height // period), -(-width // period)))[:height, :width]
+    base = cv2.cvtColor(photo(height, width, seed), cv2.COLOR_RGB2GRAY) / np.float32(255)
+    return base + pattern
+
+
+def turned(luma: np.ndarray, degrees: float, scale: float) -> np.ndarray:
+    centre = ((luma.shape[1] - 1) / 2, (luma.shape[0] - 1) / 2)
+    matrix = cv2.getRotationMatrix2D(centre, degrees, scale)
+    return cv2.warpAffine(luma, matrix, luma.shape[::-1], flags=cv2.INTER_LINEAR)
+
+
+def test_lattice_of_an_unedited_pattern():
+    lattice = find_lattice(periodic_texture(512, 768))
+    assert lattice is not None
+    assert np.allclose(lattice.across, [128, 0], atol=0.2)
+    assert np.allclose(lattice.down, [0, 128], atol=0.2)
+
+
+@pytest.mark.parametrize(("degrees", "scale"), [(3.0, 1.0), (-5.0, 0.8), (0.0, 1.4)])
+def test_lattice_gives_rotation_and_scale(degrees: float, scale: float):
+    lattice = find_lattice(turned(periodic_texture(640, 896), degrees, scale))
+    assert lattice is not None
+    assert lattice.rotation == pytest.approx(degrees, abs=0.15)
+    assert lattice.period == pytest.approx(128 * scale, rel=0.005)
+
+
+@pytest.mark.parametrize(
+    "luma",
+    [
+        cv2.cvtColor(photo(512, 768, seed=2), cv2.COLOR_RGB2GRAY) / np.float32(255),
+        np.full((400, 600), 0.5, np.float32),
+        np.zeros((60, 80), np.float32),  # too small to hold two periods
+    ],
+    ids=["photo", "flat", "tiny"],
+)
+def test_no_lattice_without_a_pattern(luma: np.ndarray):
+    assert find_lattice(luma) is None
+
+
+def test_rectify_undoes_rotation_and_scale_about_the_centre():
+    luma = turned(periodic_texture(640, 896), 4.0, 0.75)
+    straight = rectify(luma, find_lattice(luma))
+    assert straight.shape[0] % 8 == 0 and straight.shape[1] % 8 == 0
+    again = find_lattice(straight)
+    assert np.allclose(again.across, [128, 0], atol=0.5)
+    assert np.allclose(again.down, [0, 128], atol=0.5)
+
+
+def test_rectify_leaves_an_unedited_image_alone():
+    luma = periodic_texture(512, 768)
+    lattice = Lattice(np.array([128.0, 0.0]), np.array([0.0, 128.0]), 50.0)
+    assert rectify(luma, lattice) is luma
+
+
+def test_a_logo_looks_like_a_picture_and_noise_does_not(watermarker):
+    logo = watermarker.mark_plane(monogram()).astype(np.float32)
+    noise = np.random.default_rng(0).integers(0, 2, (32, 32)).astype(np.float32)
+    assert picture_score(logo) > 0.6
+    assert abs(picture_score(noise)) < 0.15
+
+
+def test_verify_finds_a_shifted_plane_and_pays_for_the_search():
+    expected = np.random.default_rng(1).integers(0, 2, (32, 32))
+    shifted = np.roll(expected, (5, -9), axis=(0, 1)).astype(np.float32)
+    in_place = decide(expected, [expected.astype(np.float32)])
+    found = decide(expected, [np.full((32, 32), 0.5, np.float32), shifted])
+    assert in_place.present and in_place.matching == 1024
+    assert found.present and found.matching == 1024
+    assert found.p_value == pytest.approx(2 * 4 * 1024 * 2.0**-1024)
+    assert in_place.p_value == pytest.approx(2 * 2.0**-1024)
+
+
+@pytest.fixture(scope="module")
+def marked_photo(watermarker):
+    image, mark = photo(768, 1024, seed=7), monogram()
+    return watermarker.embed(image, mark), watermarker.mark_plane(mark)
+
+
+@pytest.mark.parametrize(
+    "attack", ["crop:0.5", "resize:0.5", "rotate:3", "chain", "crop-random:0.6"]
+)
+def test_the_mark_is_read_after_geometric_edits(watermarker, marked_photo, attack: str):
+    marked, plane = marked_photo
+    attacked = attacks.apply(marked, attack)
+    reading = watermarker.read(attacked)
+    assert bit_accuracy(plane, reading.plane) >= 0.9
+    assert watermarker.verify_plane(attacked, plane).present
+
+
+def test_an_off_centre_crop_is_found_by_the_marks_shape(watermarker, marked_photo):
+    marked, plane = marked_photo
+    reading = watermarker.read(marked[100:612, 300:940])
+    assert reading.shift not in (None, (0, 0))
+    assert bit_accuracy(plane, reading.plane) >= 0.9
