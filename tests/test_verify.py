@@ -8,7 +8,7 @@ from conftest import monogram, photo
 from PIL import Image
 
 from cli import main
-from watermark.verify import binomial_tail, decide
+from watermark.verify import GRIDS, binomial_tail, decide
 
 
 def test_binomial_tail_exact_values():
@@ -25,7 +25,7 @@ def test_decide_counts_and_thresholds():
     good.flat[:40] = 1  # 984 of 1024 agree
     verdict = decide(expected, [good])
     assert (verdict.bits, verdict.matching, verdict.present) == (1024, 984, True)
-    assert verdict.p_value == pytest.approx(2 * binomial_tail(984, 1024))
+    assert verdict.p_value == pytest.approx(2 * GRIDS * binomial_tail(984, 1024))
     coin = np.random.default_rng(0).integers(0, 2, (32, 32))
     assert not decide(expected, [coin]).present
     assert decide(expected, [good], fpr=1e-300).present is False

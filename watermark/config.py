@@ -36,12 +36,19 @@ class SyncConfig:
     min_period: float = 56.0  # px in the analysis image: shorter lags are the photo's own
     min_periods: float = 2.0  # the image must hold this many periods on its short side
     max_rotation: float = 15.0  # degrees searched each side of across and down
-    min_strength: float = 12.0  # robust z of a peak over the rest of the searched zone
-    harmonic_share: float = 0.3  # a harmonic counts if this high relative to the top peak
+    min_strength: float = 5.0  # robust z of both of a candidate's peaks over the searched zones
+    harmonic_share: float = 0.3  # a harmonic counts if this high relative to the candidate
+    seeds_per_direction: int = 24  # strongest peaks near across and near down taken as seeds
+    max_divisor: int = 4  # a seed may be up to this many periods long
+    fits_per_image: int = 12  # square seeds fitted to the whole lattice (the strongest pairs)
+    fit_reach: float = 2.5  # periods: a lattice is fitted to nearer points first, then to all
+    guess_weight: float = 0.1  # of a seed in its lattice's fit (a peak of strength z weighs √z)
+    fit_tolerance: float = 3.0  # px a fitted period may move from its seed
+    max_candidates: int = 6  # lattices read on the central window to find the mark's
     max_rectified_side: int = 2048  # px: a lattice asking for more is not the mark's
-    window: int = 256  # px: central window on which candidate grids are compared
+    window: int = 512  # px: central window on which candidate grids and crop phases are read
+    consistent: float = 0.4  # a grid whose reading is this consistent is taken, no more tried
     picture_agreement: float = 0.3  # neighbour agreement that makes a read plane a picture
-    picture_window: int = 512  # px: central window on which crop phases are compared
 
 
 @dataclass(frozen=True)

@@ -120,11 +120,10 @@ def _decode(path: Path, image: Image.Image) -> Picture:
     if image.width * image.height > MAX_PIXELS:
         raise ImageError(f"{path}: too large (over {MAX_PIXELS:,} pixels)")
     image.load()
-    exif = image.getexif()
+    exif, notes = _exif(image)
     icc = image.info.get("icc_profile")
     dpi = image.info.get("dpi")
     source_format = "JPEG" if image.format == "MPO" else image.format
-    notes = []
     if image.mode == "CMYK":
         icc = None
         notes.append("CMYK converted to RGB (its ICC profile is not kept)")
@@ -137,6 +136,15 @@ def _decode(path: Path, image: Image.Image) -> Picture:
         exif[ORIENTATION_TAG] = 1
         exif_bytes = exif.tobytes()
     return Picture(pixels, alpha, source_format, exif_bytes, icc, dpi, notes)
+
+
+def _exif(image: Image.Image) -> tuple[Image.Exif, list[str]]:
+    """The image's EXIF, and a note when the file has an EXIF block Pillow could not parse
+    (it only warns, and gives an empty one)."""
+    exif = image.getexif()
+    if image.info.get("exif") and not exif:
+        return exif, ["its EXIF block is corrupt: not carried over"]
+    return exif, []
 
 
 def _pixels(path: Path, image: Image.Image) -> tuple[np.ndarray, np.ndarray | None]:

@@ -44,30 +44,102 @@ class Lattice:
         return float(-np.degrees(np.arctan2(self.across[1], self.across[0])))
 
 
-def find_lattice(luma: np.ndarray, config: SyncConfig = SYNC) -> Lattice | None:
-    """The mark's lattice in `luma` (float, analysis resolution), or None if there is none.
+def find_lattices(luma: np.ndarray, config: SyncConfig = SYNC) -> list[Lattice]:
+    """Lattices in `luma` (float, analysis resolution) that may be the mark's, likeliest first.
 
-    The clearer of the two directions is found by search; the other is then looked for where
-    a square lattice puts it (the copy may have been turned or scaled, but rarely stretched),
-    which finds it even on the short side of a wide photo, where fewer periods make it faint.
+    Every clear peak near across or down, and each fraction of it that is a peak too (a peak
+    may be a multiple of the period), seeds a square lattice: the peak and its quarter turn
+    (a copy may have been turned or scaled, but rarely stretched). The seeds whose two peaks
+    are both strong are fitted to the peaks at all their lattice points within reach and
+    ranked by those points' joint strength, so a faint mark, with many weak peaks in the
+    right places, outranks a photo's stray strong peak. A photo's own periodic texture
+    (tiles, grids) can still outrank the mark's lattice: see `locate`.
     """
     longest = int(min(luma.shape) / config.min_periods)
     if longest <= config.min_period:
-        return None
+        return []
     detail = _fine_detail(luma, config)
     if not np.any(detail):
-        return None  # a flat image
-    peaks = _peak_map(_autocorrelation(detail, longest + 3))
-    found = [_strongest_period(peaks, direction, longest, config) for direction in (0.0, 90.0)]
-    (vector, strength, floor), turned = max(
-        zip(found, (False, True), strict=True), key=lambda pair: pair[0][1]
-    )
-    if strength < config.min_strength:
-        return None
-    vector = _along_harmonics(peaks, vector, longest, floor)
-    other = _along_harmonics(peaks, _quarter_turn(vector, turned), longest, floor)
-    across, down = (other, vector) if turned else (vector, other)
-    return Lattice(across, down, strength)
+        return []  # a flat image
+    strength, zones = _peak_strength(_autocorrelation(detail, longest + 3), longest, config)
+    found: list[Lattice] = []
+    for across, down in _square_seeds(strength, zones, config):
+        lattice = _fit(strength, across, down, longest, config)
+        if (
+            lattice is not None
+            and lattice.strength >= config.min_strength
+            and not any(
+                np.hypot(*(lattice.across - known.across)) < config.fit_tolerance for known in found
+            )
+        ):
+            found.append(lattice)
+    found.sort(key=lambda lattice: -lattice.strength)
+    return found[: config.max_candidates]
+
+
+def _square_seeds(
+    strength: np.ndarray, zones: tuple[np.ndarray, np.ndarray], config: SyncConfig
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(across, down) of the `fits_per_image` square lattices whose two peaks are strongest
+    (the weaker of the two counts), from the strongest peaks near across and near down and
+    their fractions."""
+    scored = []
+    for seed, turned in _seeds(strength, zones, config):
+        for divisor in range(1, config.max_divisor + 1):
+            if np.hypot(*seed) / divisor < config.min_period:
+                break
+            own = _refine(strength, seed / divisor)
+            if own is None:
+                continue
+            turn = _quarter_turn(own[0], turned)
+            partner = _refine(strength, turn) or (turn, 0.0)  # too faint in a short image
+            pair = (partner[0], own[0]) if turned else (own[0], partner[0])
+            scored.append((min(own[1], partner[1]), pair))
+    scored.sort(key=lambda entry: -entry[0])
+    return [pair for _, pair in scored[: config.fits_per_image]]
+
+
+def _fit(
+    strength: np.ndarray, across: np.ndarray, down: np.ndarray, longest: int, config: SyncConfig
+) -> Lattice | None:
+    """The lattice near (`across`, `down`) that best fits the peaks at its points: a
+    least-squares fit weighted by the peaks' strengths, first to the points within
+    `fit_reach` periods, then to all within `longest` (an error in the guess grows with the
+    distance). Its strength is the points' joint evidence, their summed strengths over
+    √count. None if the fit strays from the guess (it locked onto other peaks).
+    """
+    guess = basis = np.stack([across, down])
+    period = np.hypot(*across)
+    for reach in (config.fit_reach * period, longest):
+        steps = _lattice_steps(basis, reach, config.min_period)
+        points = steps @ basis
+        peaks = [_refine(strength, point) for point in points]
+        if not peaks:
+            return None
+        found = np.array([peak is not None for peak in peaks])
+        heights = np.array([peak[1] if peak is not None else 0.0 for peak in peaks])
+        points[found] = [peak[0] for peak in peaks if peak is not None]
+        weights = np.sqrt(np.maximum(heights, 0.0))[:, None]
+        if not np.any(weights):
+            return None
+        # The guess, weakly weighted, holds a direction that has no peaks in reach.
+        steps = np.vstack([steps, np.eye(2)])
+        points = np.vstack([points, guess])
+        weights = np.vstack([weights, np.full((2, 1), config.guess_weight)])
+        basis = np.linalg.lstsq(steps * weights, points * weights, rcond=None)[0]
+        if np.abs(basis - guess).max() > config.fit_tolerance:
+            return None
+    return Lattice(basis[0], basis[1], float(heights.sum() / np.sqrt(len(heights))))
+
+
+def _lattice_steps(basis: np.ndarray, reach: float, shortest: float) -> np.ndarray:
+    """Integer (i, j) of the lattice points i·across + j·down at distances from `shortest` to
+    `reach`, one of each ± pair (the autocorrelation is symmetric)."""
+    count = int(np.ceil(reach / np.linalg.norm(basis, axis=1).min())) + 1
+    steps = np.indices((2 * count + 1, count + 1)).reshape(2, -1).T - [count, 0]
+    steps = steps[(steps[:, 1] > 0) | (steps[:, 0] > 0)]
+    distance = np.hypot(*(steps @ basis).T)
+    return steps[(distance >= shortest) & (distance <= reach)]
 
 
 def _quarter_turn(vector: np.ndarray, backwards: bool) -> np.ndarray:
@@ -104,79 +176,61 @@ def _autocorrelation(detail: np.ndarray, lags: int) -> np.ndarray:
     return (window / correlation[0, 0]).astype(np.float32)
 
 
-def _peak_map(correlation: np.ndarray) -> np.ndarray:
-    """Correlation minus its local mean: sharp lattice peaks stay, the photo's smooth
-    correlation (edges, gradients, textures at small lags) goes."""
-    return correlation - cv2.blur(correlation, (9, 9))
+def _peak_strength(
+    correlation: np.ndarray, longest: int, config: SyncConfig
+) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
+    """(how far each lag's correlation stands above its neighbourhood, in robust standard
+    deviations over the searched zones; the zones near across and near down).
 
-
-def _strongest_period(
-    peaks: np.ndarray, direction: float, longest: int, config: SyncConfig
-) -> tuple[np.ndarray, float, float]:
-    """The period near `direction` (degrees, 0 = across, 90 = down): (x, y lag, robust z of its
-    peak over the zone searched, the height a harmonic must reach to count).
-
-    The strongest peak within `max_rotation` of the direction is a multiple of the period,
-    usually the period itself; a peak at a half, third or quarter of it that is strong too is
-    the period.
+    Subtracting the local mean keeps sharp lattice peaks and drops the photo's smooth
+    correlation (edges, gradients, textures at small lags).
     """
+    peaks = correlation - cv2.blur(correlation, (9, 9))
     centre = np.array(peaks.shape) // 2
     dy, dx = np.indices(peaks.shape) - centre[:, None, None]
     radius = np.hypot(dy, dx)
-    angle = (np.degrees(np.arctan2(dy, dx)) - direction + 180.0) % 360.0 - 180.0
-    zone = (radius >= config.min_period) & (radius <= longest)
-    zone &= np.abs(angle) <= config.max_rotation
-    values = peaks[zone]
+    ring = (radius >= config.min_period) & (radius <= longest)
+    zones = []
+    for direction in (0.0, 90.0):
+        angle = (np.degrees(np.arctan2(dy, dx)) - direction + 180.0) % 360.0 - 180.0
+        zones.append(ring & (np.abs(angle) <= config.max_rotation))
+    values = peaks[zones[0] | zones[1]]
     median = np.median(values)
     spread = 1.4826 * np.median(np.abs(values - median)) + 1e-12
-    best = np.argmax(np.where(zone, peaks, -np.inf))
-    height = peaks.flat[best]
-    floor = max(median + config.min_strength * spread, config.harmonic_share * height)
-    strongest = np.array([dx.flat[best], dy.flat[best]], float)
-    for divisor in (4, 3, 2):
-        if np.hypot(*strongest) / divisor < config.min_period:
-            continue
-        candidate = _refine(peaks, centre, strongest / divisor)
-        if candidate is not None and candidate[1] >= floor:
-            return candidate[0], float((candidate[1] - median) / spread), floor
-    return strongest, float((height - median) / spread), floor
+    return (peaks - median) / spread, (zones[0], zones[1])
 
 
-def _along_harmonics(
-    peaks: np.ndarray, guess: np.ndarray, longest: int, floor: float
-) -> np.ndarray:
-    """The period near `guess`, to sub-pixel, pinned down by its harmonics: the peak at k
-    periods gives the period k times more precisely. Returns `guess` if no peak is near it."""
-    centre = np.array(peaks.shape) // 2
-    found = _refine(peaks, centre, guess)
-    if found is None:
-        return guess
-    harmonics = [found[0]]
-    for multiple in range(2, int(longest / np.hypot(*found[0])) + 1):
-        further = _refine(peaks, centre, found[0] * multiple)
-        if further is None or further[1] < floor:
-            break
-        harmonics.append(further[0] / multiple)
-    weights = np.arange(1, len(harmonics) + 1) ** 2
-    return np.average(harmonics, axis=0, weights=weights)
+def _seeds(
+    strength: np.ndarray, zones: tuple[np.ndarray, np.ndarray], config: SyncConfig
+) -> list[tuple[np.ndarray, bool]]:
+    """The strongest local peaks in each zone, as ((x, y) lag, whether it is the down zone)."""
+    centre = np.array(strength.shape) // 2
+    local_top = strength >= cv2.dilate(strength, np.ones((5, 5), np.uint8))
+    seeds = []
+    for turned, zone in enumerate(zones):
+        ys, xs = np.nonzero(zone & local_top & (strength >= config.min_strength))
+        order = np.argsort(-strength[ys, xs])[: config.seeds_per_direction]
+        seeds += [
+            (np.array([xs[i] - centre[1], ys[i] - centre[0]], float), bool(turned)) for i in order
+        ]
+    return seeds
 
 
-def _refine(
-    peaks: np.ndarray, centre: np.ndarray, guess: np.ndarray
-) -> tuple[np.ndarray, float] | None:
+def _refine(strength: np.ndarray, guess: np.ndarray) -> tuple[np.ndarray, float] | None:
     """The local maximum within 2 px of `guess` (x, y lag), to sub-pixel, and its height."""
+    centre = np.array(strength.shape) // 2
     x, y = np.rint(guess).astype(int) + centre[::-1]
-    window = peaks[y - 2 : y + 3, x - 2 : x + 3]
-    if window.shape != (5, 5):
+    window = strength[y - 2 : y + 3, x - 2 : x + 3]
+    if window.shape != (5, 5) or min(x, y) < 2:
         return None
     iy, ix = np.unravel_index(np.argmax(window), window.shape)
     if not (0 < iy < 4 and 0 < ix < 4):
         return None
     y, x = y - 2 + iy, x - 2 + ix
-    offset_x = _parabola(peaks[y, x - 1 : x + 2])
-    offset_y = _parabola(peaks[y - 1 : y + 2, x])
+    offset_x = _parabola(strength[y, x - 1 : x + 2])
+    offset_y = _parabola(strength[y - 1 : y + 2, x])
     lag = np.array([x - centre[1] + offset_x, y - centre[0] + offset_y])
-    return lag, float(peaks[y, x])
+    return lag, float(strength[y, x])
 
 
 def _parabola(values: np.ndarray) -> float:
@@ -220,6 +274,7 @@ class Reading:
     origin: tuple[int, int]
     lattice: Lattice | None
     image: np.ndarray  # the luma read: rectified when the lattice was undone
+    others: tuple[np.ndarray, ...] = ()  # the other grids `locate` considered, likeliest first
 
 
 def locate(
@@ -227,24 +282,33 @@ def locate(
 ) -> Reading:
     """Read `luma` (analysis resolution) on the mark's grid.
 
-    When `find_lattice` sees the mark's lattice, the image is rectified (see `rectify`);
-    unless that changed nothing, the image as it is and the rectified one are both read on a
-    central window and the one that reads more consistently (see `consistency`) wins, so that
-    a photo's own periodic texture, mistaken for the lattice, costs time and not the mark.
+    The candidates are the image as it is, then the image rectified (see `rectify`) for each
+    lattice `find_lattices` proposes, likeliest first. They are read on a central window in
+    that order, and the first that reads consistently (see `consistency`) wins, or the most
+    consistent if none does. A copy that kept its grid is thus read with no search; and a
+    lattice of the photo's own periodic texture, ranked first, costs time, not the mark,
+    unless the texture itself reads consistently.
     """
-    candidates = [luma]
-    lattice = find_lattice(luma, config)
-    if lattice is not None:
-        rectified = rectify(luma, lattice, model)
-        if rectified is not luma and max(rectified.shape) <= config.max_rectified_side:
-            candidates.append(rectified)
-    best = 0
-    if len(candidates) > 1:
-        scores = [consistency(_read(_central(c, config.window), extractor)) for c in candidates]
-        best = int(np.argmax(scores))
-    image = candidates[best]
+    candidates: list[tuple[np.ndarray, Lattice | None]] = [(luma, None)]
+    scores = [_window_consistency(luma, extractor, config)]
+    if scores[0] < config.consistent:
+        for lattice in find_lattices(luma, config):
+            rectified = rectify(luma, lattice, model)
+            if rectified is not luma and max(rectified.shape) <= config.max_rectified_side:
+                candidates.append((rectified, lattice))
+    for image, _ in candidates[1:]:
+        if max(scores) >= config.consistent:
+            break
+        scores.append(_window_consistency(image, extractor, config))
+    best = int(np.argmax(scores))
+    image, lattice = candidates[best]
     bit_map = _read(image, extractor, model)
-    return Reading(bit_map, centre_cell(bit_map.shape), lattice if best else None, image)
+    others = tuple(other for index, (other, _) in enumerate(candidates) if index != best)
+    return Reading(bit_map, centre_cell(bit_map.shape), lattice, image, others)
+
+
+def _window_consistency(image: np.ndarray, extractor: Network, config: SyncConfig) -> float:
+    return consistency(_read(_central(image, config.window), extractor))
 
 
 def _central(image: np.ndarray, size: int) -> np.ndarray:
@@ -300,7 +364,7 @@ def find_picture(
     when no reading is a picture (the mark has no such structure, or nothing was read).
     """
     phases = _half_cell_phases(model)
-    window = _central(image, config.picture_window)
+    window = _central(image, config.window)
     folds = [_fold_at(window, phase, extractor, model) for phase in phases]
     scores = [_best_shift(whitened, unwhiten)[1] for whitened in folds]
     if max(scores) < config.picture_agreement:
@@ -310,6 +374,12 @@ def find_picture(
     if score < config.picture_agreement:
         return None
     return np.roll(whitened, shift, axis=(0, 1)), shift
+
+
+def read_in_place(image: np.ndarray, extractor: Network, model: ModelConfig = MODEL) -> np.ndarray:
+    """The soft whitened plane read from `image` (analysis resolution) on its own grid, first
+    cell at the centre, as `verify` reads the other grids `locate` considered."""
+    return fold(_read(image, extractor, model), None, model)
 
 
 def half_cell_readings(

@@ -7,12 +7,14 @@ expected bit an independent fair coin with respect to anything such an image can
 number of agreeing bits k of n is then Binomial(n, 1/2), and p = P[Binomial(n, 1/2) ≥ k] is the
 probability that such an image scores at least as well. Present when p ≤ `fpr`.
 
-Two counts are tested: at the plane's place (where an uncropped, resized, rotated or centrally
-cropped copy has it) and the best over all 1024 cyclic shifts of the plane and the `PHASES`
-half-cell phases it may be read at (a crop off the centre moves it by cells and part of a cell).
-The reported p is the Bonferroni bound over both tests and all those tries,
-2·min(p_place, PHASES·1024·p_best): still an upper bound on the false-alarm probability (also
-when fewer phases were read, since a bigger p is only more careful).
+Two kinds of count are tested. In place: the plane read where it should be on each grid the
+reader tries (the copy as it is, and rectified for each lattice `sync` proposes: up to `GRIDS`
+grids), as an uncropped, resized, rotated or centrally cropped copy has it. Shifted: the best
+over all 1024 cyclic shifts of the plane and the `PHASES` half-cell phases it may be read at on
+the likeliest grid (a crop off the centre moves it by cells and part of a cell). The reported p
+is the Bonferroni bound over both kinds and all those tries,
+2·min(GRIDS·p_place, PHASES·1024·p_shifted): still an upper bound on the false-alarm
+probability (also when fewer were read, since a bigger p is only more careful).
 
 Not covered: an image marked with *another mark under the same key*. The mask cancels out and
 the count measures how alike the two marks are (two logos with large white areas can agree on
@@ -27,8 +29,11 @@ from math import comb
 
 import numpy as np
 
+from .config import SYNC
+
 DEFAULT_FPR = 1e-6
 PHASES = 4  # half-cell phases a shifted plane may be read at (see `sync.find_picture`)
+GRIDS = 1 + SYNC.max_candidates  # grids the plane may be read in place on (see `sync.locate`)
 
 
 @dataclass(frozen=True)
@@ -54,19 +59,31 @@ def binomial_tail(matching: int, bits: int) -> float:
 
 
 def decide(
-    expected: np.ndarray, readings: Sequence[np.ndarray], fpr: float = DEFAULT_FPR
+    expected: np.ndarray,
+    placed: Sequence[np.ndarray],
+    shifted: Sequence[np.ndarray] = (),
+    fpr: float = DEFAULT_FPR,
 ) -> Verdict:
     """Compare an expected binary plane with soft readings (probabilities of 1, 32×32 each):
-    readings[0] in place, any further ones (other phases) searched over shifts only."""
+    `placed`, read in place on each grid tried, the likeliest first; `shifted`, read on that
+    grid at the other half-cell phases. The likeliest grid's reading and `shifted` are also
+    searched over all cyclic shifts."""
     expected_bits = np.asarray(expected) > 0.5
     bits = expected_bits.size
-    matches = [shift_matches(expected_bits, np.asarray(soft) > 0.5) for soft in readings]
-    at_place, best = int(matches[0][0, 0]), max(int(m.max()) for m in matches)
-    p_place = binomial_tail(at_place, bits)
-    p_best = binomial_tail(best, bits) * PHASES * bits
-    matching = at_place if p_place <= p_best else best
-    p_value = min(1.0, 2.0 * min(p_place, p_best))
+    in_place = max(_matches_at(expected_bits, soft) for soft in placed)
+    searched = [
+        shift_matches(expected_bits, np.asarray(soft) > 0.5) for soft in (placed[0], *shifted)
+    ]
+    best = max(int(matches.max()) for matches in searched)
+    p_place = binomial_tail(in_place, bits) * GRIDS
+    p_shifted = binomial_tail(best, bits) * PHASES * bits
+    matching = in_place if p_place <= p_shifted else best
+    p_value = min(1.0, 2.0 * min(p_place, p_shifted))
     return Verdict(bits, matching, matching / bits, p_value, p_value <= fpr)
+
+
+def _matches_at(expected: np.ndarray, soft: np.ndarray) -> int:
+    return int(np.sum(expected == (np.asarray(soft) > 0.5)))
 
 
 def shift_matches(expected: np.ndarray, read: np.ndarray) -> np.ndarray:

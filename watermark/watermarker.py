@@ -20,7 +20,15 @@ from .keys import whitening
 from .marks import mark_plane
 from .masking import texture_gain
 from .runtime import load_network
-from .sync import Lattice, Reading, find_picture, half_cell_readings, locate, picture_score
+from .sync import (
+    Lattice,
+    Reading,
+    find_picture,
+    half_cell_readings,
+    locate,
+    picture_score,
+    read_in_place,
+)
 from .tiling import fold, plane_map, resize, working_shape
 from .verify import DEFAULT_FPR, Verdict, decide
 
@@ -125,14 +133,24 @@ class Watermarker:
     def verify_plane(
         self, image: np.ndarray, plane: np.ndarray, key: str | None = None, fpr: float = DEFAULT_FPR
     ) -> Verdict:
-        """`verify` against a ready 32×32 binary plane (1 = dark), as `mark_plane` makes."""
+        """`verify` against a ready 32×32 binary plane (1 = dark), as `mark_plane` makes.
+
+        Cheapest first: the plane in place on the likeliest grid, then on the other grids
+        tried, then shifted on the likeliest grid; it stops as soon as the mark is present.
+        """
         expected = whitening(key, self.config.plane_size).apply(plane)
         whitened, reading = self._read_in_place(image)
-        verdict = decide(expected, [whitened], fpr)
+        placed = [whitened]
+        verdict = decide(expected, placed, fpr=fpr)
+        for other in reading.others:
+            if verdict.present:
+                return verdict
+            placed.append(read_in_place(other, self.extractor, self.config))
+            verdict = decide(expected, placed, fpr=fpr)
         if verdict.present:
             return verdict
         shifted = half_cell_readings(reading.image, self.extractor, self.config)
-        return decide(expected, [whitened, *shifted], fpr)
+        return decide(expected, placed, shifted, fpr)
 
     def read(self, image: np.ndarray, key: str | None = None) -> Extraction:
         """Read the plane, wherever a crop, resize or rotation has put its grid (see `sync`)."""
