@@ -39,6 +39,20 @@ def test_lattice_gives_rotation_and_scale(degrees: float, scale: float):
     assert lattice.period == pytest.approx(128 * scale, rel=0.005)
 
 
+def test_a_textures_lattice_does_not_hide_the_marks():
+    """A stronger periodic texture (tiles every 90 px) over the mark's 128-px pattern."""
+    luma = periodic_texture(768, 768) + 2 * periodic_texture(768, 768, period=90, seed=3)
+    periods = [round(lattice.period) for lattice in find_lattices(luma)]
+    assert 128 in periods and 90 in periods
+
+
+def test_lattice_of_a_short_strip():
+    """A wide strip, a little over two periods down: the down peaks are faint."""
+    lattice = find_lattices(periodic_texture(272, 960))[0]
+    assert np.allclose(lattice.across, [128, 0], atol=0.5)
+    assert np.allclose(lattice.down, [0, 128], atol=0.5)
+
+
 @pytest.mark.parametrize(
     "luma",
     [

@@ -96,7 +96,11 @@ def _square_seeds(
             pair = (partner[0], own[0]) if turned else (own[0], partner[0])
             scored.append((min(own[1], partner[1]), pair))
     scored.sort(key=lambda entry: -entry[0])
-    return [pair for _, pair in scored[: config.fits_per_image]]
+    distinct: list[tuple[np.ndarray, np.ndarray]] = []
+    for _, pair in scored:  # a harmonic's fraction is often its fundamental, seeded again
+        if all(np.hypot(*(pair[0] - known[0])) >= 1 for known in distinct):
+            distinct.append(pair)
+    return distinct[: config.fits_per_image]
 
 
 def _fit(
@@ -290,7 +294,8 @@ def locate(
     unless the texture itself reads consistently.
     """
     candidates: list[tuple[np.ndarray, Lattice | None]] = [(luma, None)]
-    scores = [_window_consistency(luma, extractor, config)]
+    native = _read(luma, extractor, model)
+    scores = [consistency(_central(native, config.window // model.cell))]
     if scores[0] < config.consistent:
         for lattice in find_lattices(luma, config):
             rectified = rectify(luma, lattice, model)
@@ -299,16 +304,12 @@ def locate(
     for image, _ in candidates[1:]:
         if max(scores) >= config.consistent:
             break
-        scores.append(_window_consistency(image, extractor, config))
+        scores.append(consistency(_read(_central(image, config.window), extractor, model)))
     best = int(np.argmax(scores))
     image, lattice = candidates[best]
-    bit_map = _read(image, extractor, model)
+    bit_map = native if best == 0 else _read(image, extractor, model)
     others = tuple(other for index, (other, _) in enumerate(candidates) if index != best)
     return Reading(bit_map, centre_cell(bit_map.shape), lattice, image, others)
-
-
-def _window_consistency(image: np.ndarray, extractor: Network, config: SyncConfig) -> float:
-    return consistency(_read(_central(image, config.window), extractor))
 
 
 def _central(image: np.ndarray, size: int) -> np.ndarray:
@@ -349,6 +350,7 @@ def picture_score(planes: np.ndarray) -> np.ndarray:
 
 def find_picture(
     image: np.ndarray,
+    in_place: np.ndarray,
     extractor: Network,
     unwhiten: Callable[[np.ndarray], np.ndarray],
     model: ModelConfig = MODEL,
@@ -357,19 +359,21 @@ def find_picture(
     """For a crop off the centre: the soft whitened plane read where it un-whitens to a picture.
 
     Such a crop moves the grid by an unknown number of cells and part of a cell. Every cyclic
-    shift of the folded plane is tried for the first, four half-cell phases for the second (the
-    extractor reads well to ±1 px), on a central window; the winning phase is then read whole.
-    Under the right shift and phase the un-whitened plane is the mark, a picture; under any
-    other the keyed permutation scatters it into noise. Returns (whitened plane, shift), or None
-    when no reading is a picture (the mark has no such structure, or nothing was read).
+    shift of the folded plane is tried for the first; for the second, the plane already read
+    (`in_place`, on `image`'s own grid) and the three other half-cell phases (the extractor
+    reads well to ±1 px), read on a central window; the best is then read whole. Under the
+    right shift and phase the un-whitened plane is the mark, a picture; under any other the
+    keyed permutation scatters it into noise. Returns (whitened plane, shift), or None when no
+    reading is a picture (the mark has no such structure, or nothing was read).
     """
     phases = _half_cell_phases(model)
     window = _central(image, config.window)
-    folds = [_fold_at(window, phase, extractor, model) for phase in phases]
+    folds = [in_place, *(_fold_at(window, phase, extractor, model) for phase in phases[1:])]
     scores = [_best_shift(whitened, unwhiten)[1] for whitened in folds]
-    if max(scores) < config.picture_agreement:
+    best = int(np.argmax(scores))
+    if scores[best] < config.picture_agreement:
         return None
-    whitened = _fold_at(image, phases[int(np.argmax(scores))], extractor, model)
+    whitened = in_place if best == 0 else _fold_at(image, phases[best], extractor, model)
     shift, score = _best_shift(whitened, unwhiten)
     if score < config.picture_agreement:
         return None

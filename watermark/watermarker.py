@@ -158,7 +158,7 @@ class Watermarker:
         undo = whitening(key, self.config.plane_size).undo
         plane, shift = undo(whitened), None
         if picture_score(plane) < SYNC.picture_agreement:
-            found = find_picture(reading.image, self.extractor, undo, self.config)
+            found = find_picture(reading.image, whitened, self.extractor, undo, self.config)
             if found is not None:
                 plane, shift = undo(found[0]), found[1]
         confidence = float(np.mean(np.abs(2.0 * plane - 1.0)))
@@ -197,11 +197,20 @@ class Watermarker:
 
 
 def _add_residual(image: np.ndarray, residual: np.ndarray) -> np.ndarray:
-    """image + residual (same on every channel) in float, one rounding, chunked by rows."""
+    """image + residual (same on every channel), rounded once, chunked by rows.
+
+    The image is integer, so rounding image + residual equals image + the rounded residual
+    (but for exact .5 ties, which round to even): the residual is rounded once per pixel, not
+    per channel, and added with saturation, as its positive and negative parts.
+    """
     out = np.empty_like(image)
     top = np.iinfo(image.dtype).max
     for start in range(0, image.shape[0], ROWS_PER_CHUNK):
         rows = slice(start, start + ROWS_PER_CHUNK)
-        delta = residual[rows] if image.ndim == 2 else residual[rows, :, None]
-        out[rows] = np.clip(np.rint(image[rows] + delta), 0, top)
+        delta = np.rint(residual[rows])
+        up = np.clip(delta, 0, top).astype(image.dtype)
+        down = np.clip(-delta, 0, top).astype(image.dtype)
+        if image.ndim == 3:
+            up, down = cv2.merge([up] * image.shape[2]), cv2.merge([down] * image.shape[2])
+        out[rows] = cv2.subtract(cv2.add(image[rows], up), down)
     return out
