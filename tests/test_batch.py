@@ -109,6 +109,19 @@ def test_killed_run_resumes_to_exactly_one_valid_output_each(tmp_path: Path, mar
         assert read_image(path).pixels.shape == (256, 320, 3)
 
 
+def test_temporaries_of_a_killed_run_are_removed(messy: Path, mark_path: Path, tmp_path: Path):
+    out = tmp_path / "out"
+    (out / "sub").mkdir(parents=True)
+    stale = [out / ".a.jpg.k3j_x9q2.tmp", out / "sub" / ".b.png.0a1b2c3d.tmp"]
+    for path in stale:
+        path.write_bytes(b"half a file")
+    (out / ".notes.tmp").write_text("the user's own")
+    result = CliRunner().invoke(main, ["batch", "embed", str(messy), str(out), str(mark_path)])
+    assert result.exit_code == 1  # the junk in `messy` fails
+    assert not any(path.exists() for path in stale)
+    assert (out / ".notes.tmp").read_text() == "the user's own"
+
+
 def test_name_collisions_fail_instead_of_overwriting(tmp_path: Path, mark_path: Path):
     source, out = tmp_path / "src", tmp_path / "out"
     source.mkdir()

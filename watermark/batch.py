@@ -13,6 +13,7 @@ import csv
 import json
 import multiprocessing
 import os
+import re
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -31,6 +32,9 @@ MAGIC = {
     b"MM\x00*": ".tif",
     b"BM": ".bmp",
 }
+
+
+TEMPORARY = re.compile(r"\..+\.[a-z0-9_]{8}\.tmp")  # .<name>.<mkstemp's 8 characters>.tmp
 
 
 @dataclass(frozen=True)
@@ -147,6 +151,7 @@ def plan(
     unreadable folders, and files whose output name another file of this batch takes
     (photo.jpg and photo.png with --format png): those fail rather than overwrite each other."""
     claimed: dict[Path, Path] = {}
+    cleaned: set[Path] = set()
     for file in walk(source, recursive):
         if file.is_dir():
             yield Outcome(str(file), "failed", reason=f"{file}: cannot list this folder")
@@ -163,10 +168,28 @@ def plan(
                 yield Outcome(str(file), "failed", reason=reason)
                 continue
             claimed[target] = file
+            if target.parent not in cleaned:
+                remove_stale_temporaries(target.parent)
+                cleaned.add(target.parent)
             if target.exists() and not overwrite:
                 yield Outcome(str(file), "skipped", str(target))
                 continue
         yield Job(operation, file, target, {**settings, "force": overwrite})
+
+
+def remove_stale_temporaries(folder: Path) -> None:
+    """Delete the temporary files a killed run left in `folder` (see `io.temporary_beside`).
+
+    Done once per output folder, when the plan first reaches it: no job for that folder has
+    started yet, so none of them is a file being written now.
+    """
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return  # not there yet: nothing stale
+    for entry in entries:
+        if TEMPORARY.fullmatch(entry.name) and entry.is_file(follow_symlinks=False):
+            os.unlink(entry.path)
 
 
 _worker: dict = {}
@@ -190,9 +213,6 @@ def _run(job: Job) -> Outcome:
     try:
         if job.output is not None:
             job.output.parent.mkdir(parents=True, exist_ok=True)
-            for stale in job.output.parent.iterdir():  # left by a killed run (see io)
-                if stale.name.startswith(f".{job.output.name}.") and stale.suffix == ".tmp":
-                    stale.unlink()
         if job.operation == "embed":
             result = files.embed_plane_file(
                 job.source,
