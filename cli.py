@@ -589,5 +589,49 @@ def train(
         fail(str(error))
 
 
+@main.command()
+@click.option(
+    "--images",
+    required=True,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Folder of training photos (scripts/fetch_photos.sh).",
+)
+@click.option(
+    "--teacher",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=Path("assets/embedder.keras"),
+    show_default=True,
+    help="The trained embedder to imitate.",
+)
+@click.option(
+    "--channels",
+    type=click.IntRange(1),
+    required=True,
+    help="The student's encoder and decoder channels (the teacher's: 48).",
+)
+@click.option("--steps", type=click.IntRange(1), default=3000, show_default=True)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("runs/distill"),
+    show_default=True,
+    help="Folder for checkpoints and the exported student (a run there is resumed).",
+)
+def distill(images: Path, teacher: Path, channels: int, steps: int, out: Path) -> None:
+    """Teach a smaller embedder to make the trained one's residual (faster embedding).
+
+    Checkpoints go to OUT/checkpoint after every epoch, and a run is resumed from them. The
+    student is exported to OUT/embedder.keras and .tflite; measure it (wm bench,
+    benchmarks/quality.py) before copying it to assets/ and setting
+    ModelConfig.embedder_channels to CHANNELS.
+    """
+    from dataclasses import replace
+
+    from watermark.config import MODEL
+    from watermark.distill import distill as run_distillation
+
+    run_distillation(images, teacher, out, steps, replace(MODEL, embedder_channels=channels))
+
+
 if __name__ == "__main__":
     main()

@@ -31,7 +31,7 @@ def test_embedder_is_encoder_concat_decoder(networks):
     names = [layer.name for layer in embedder.layers]
     assert "encoder" in names and "decoder" in names and "merge_plane" in names
     merge = embedder.get_layer("merge_plane")
-    assert merge.output.shape[-1] == MODEL.channels + 1  # encoding channels + the plane
+    assert merge.output.shape[-1] == MODEL.embedder_channels + 1  # encoding channels + the plane
 
 
 def test_extractor_ends_in_sigmoid(networks):

@@ -21,7 +21,8 @@ class ModelConfig:
     min_side: int = 128  # to embed: one whole period of the plane
     min_read_side: int = 32  # to extract: a crop may hold part of a period (the rest reads 0.5)
     patch_channels: int = 32
-    channels: int = 48
+    embedder_channels: int = 32  # encoder and decoder (distilled from 48: see assets/TRAINING.md)
+    extractor_channels: int = 48
     encoder_depth: int = 2
     decoder_depth: int = 3
     extractor_depth: int = 4

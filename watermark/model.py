@@ -43,15 +43,15 @@ def build_encoder(config: ModelConfig = MODEL) -> keras.Model:
     image = keras.Input((None, None, 1), name="luma")
     x = _patchify(config.patch_channels, config)(image)
     for _ in range(config.encoder_depth):
-        x = _conv(config.channels)(x)
+        x = _conv(config.embedder_channels)(x)
     return keras.Model(image, x, name="encoder")
 
 
 def build_decoder(config: ModelConfig = MODEL) -> keras.Model:
-    merged = keras.Input((None, None, config.channels + 1), name="encoding_and_plane")
+    merged = keras.Input((None, None, config.embedder_channels + 1), name="encoding_and_plane")
     x = merged
     for _ in range(config.decoder_depth):
-        x = _conv(config.channels)(x)
+        x = _conv(config.embedder_channels)(x)
     residual = layers.Conv2DTranspose(
         1, 2 * config.cell, strides=config.cell, padding="same", name="residual"
     )(x)
@@ -72,6 +72,6 @@ def build_extractor(config: ModelConfig = MODEL) -> keras.Model:
     image = keras.Input((None, None, 1), name="luma")
     x = _patchify(config.patch_channels, config)(image)
     for _ in range(config.extractor_depth):
-        x = _conv(config.channels)(x)
+        x = _conv(config.extractor_channels)(x)
     bits = layers.Conv2D(1, 3, padding="same", activation="sigmoid", name="bits")(x)
     return keras.Model(image, bits, name="extractor")

@@ -1,0 +1,130 @@
+"""A smaller embedder taught to make the trained embedder's residual (knowledge distillation).
+
+Why: the embedder's convolutions are most of the time `wm embed` and `wm batch embed` take
+(issue 6). A student with the same design and fewer channels learns, on the training photos'
+crops with random whitened planes, to reproduce the teacher's residual. The extractor is
+untouched, so a student that matches the residual closely inherits the teacher's
+robustness and quality; `wm bench` and `benchmarks/quality.py` check that it does.
+
+The loss is the MSE between the two residuals; the log also reports the relative error,
+‖student − teacher‖ / ‖teacher‖, which is what decides whether the marks still read.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+from .config import MODEL, TRAIN, ModelConfig, TrainConfig
+from .model import build_embedder
+from .tf_env import keras, tf
+from .train import (
+    Checkpoint,
+    _atomic,
+    dataset,
+    load_luma_cache,
+    restore_checkpoint,
+    split_photos,
+)
+
+
+class Distiller(keras.Model):
+    """Trains `student` to output what the frozen `teacher` outputs, on the same inputs."""
+
+    def __init__(self, student: keras.Model, teacher: keras.Model, **kwargs):
+        super().__init__(**kwargs)
+        self.student, self.teacher = student, teacher
+        self.teacher.trainable = False
+        self.trackers = {name: keras.metrics.Mean(name=name) for name in ("loss", "relative")}
+        self.built = True
+
+    @property
+    def metrics(self):
+        return list(self.trackers.values())
+
+    def _errors(self, inputs, training: bool) -> tuple[tf.Tensor, tf.Tensor]:
+        target = self.teacher(inputs, training=False)
+        residual = self.student(inputs, training=training)
+        loss = tf.reduce_mean(tf.square(residual - target))
+        relative = tf.sqrt(loss / (tf.reduce_mean(tf.square(target)) + 1e-12))
+        return loss, relative
+
+    def train_step(self, data):
+        with tf.GradientTape() as tape:
+            loss, relative = self._errors(data, training=True)
+        variables = self.student.trainable_variables
+        self.optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables, strict=True))
+        return self._record(loss, relative)
+
+    def test_step(self, data):
+        return self._record(*self._errors(data, training=False))
+
+    def _record(self, loss, relative) -> dict:
+        self.trackers["loss"].update_state(loss)
+        self.trackers["relative"].update_state(relative)
+        return {name: tracker.result() for name, tracker in self.trackers.items()}
+
+
+def build_distiller(
+    teacher: Path, student_config: ModelConfig, config: TrainConfig = TRAIN
+) -> Distiller:
+    distiller = Distiller(
+        build_embedder(student_config), keras.models.load_model(teacher, safe_mode=True)
+    )
+    schedule = keras.optimizers.schedules.CosineDecay(
+        config.learning_rate, config.steps, alpha=config.final_learning_rate / config.learning_rate
+    )
+    distiller.compile(optimizer=keras.optimizers.Adam(schedule))
+    distiller.optimizer.build(distiller.student.trainable_variables)
+    return distiller
+
+
+def distill(
+    images: Path,
+    teacher: Path,
+    out: Path,
+    steps: int,
+    student_config: ModelConfig = MODEL,
+    config: TrainConfig = TRAIN,
+) -> Distiller:
+    """Distil (or resume distilling) into `out`; export the student as `embedder.keras`
+    and `embedder.tflite` there. Checkpoints go to `out/checkpoint/`."""
+    config = replace(config, steps=steps)
+    checkpoint = out / "checkpoint"
+    distiller = build_distiller(teacher, student_config, config)
+    done = restore_checkpoint(distiller, checkpoint)
+    training, validation = split_photos(images, config)
+    whitened = config.whiten_after_steps  # inference only ever embeds whitened planes
+    train_data = dataset(
+        load_luma_cache(training, config.cache_long_side),
+        config,
+        student_config,
+        config.seed + done,
+        whitened,
+    )
+    validation_data = dataset(
+        load_luma_cache(validation, config.cache_long_side),
+        config,
+        student_config,
+        config.seed + 1,
+        whitened,
+    )
+    epochs = -(-steps // config.steps_per_epoch)
+    if done < epochs:
+        distiller.fit(
+            train_data,
+            epochs=epochs,
+            initial_epoch=done,
+            steps_per_epoch=config.steps_per_epoch,
+            validation_data=validation_data,
+            validation_steps=config.validation_batches,
+            callbacks=[Checkpoint(checkpoint, epochs)],
+            verbose=1 if sys.stdout.isatty() else 2,
+        )
+    _atomic(out / "embedder.keras", distiller.student.save)
+    _atomic(
+        out / "embedder.tflite",
+        lambda path: distiller.student.export(path, format="litert", verbose=False),
+    )
+    return distiller
