@@ -487,15 +487,15 @@ def run_batch(
     csv_path=None,
 ) -> None:
     """Plan, run with a progress bar, log, summarise; exit 0 (all done) or 1 (some failed)."""
-    import os
     from contextlib import ExitStack
 
     from tqdm import tqdm
 
     from watermark import batch as batching
+    from watermark.runtime import usable_cores
 
     batching.check_folders(source, out)
-    workers = workers or os.cpu_count() or 1
+    workers = workers or usable_cores()
     total = sum(1 for f in batching.walk(source, recursive) if batching.is_image(f))
     work = batching.plan(source, out, operation, settings, recursive, overwrite, fmt)
     present = 0

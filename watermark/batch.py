@@ -23,6 +23,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from .io import SUFFIX_FORMATS, ImageError, publish, temporary_beside
+from .runtime import usable_cores
 
 IMAGE_SUFFIXES = set(SUFFIX_FORMATS)
 MAGIC = {
@@ -261,7 +262,7 @@ def run(
     """
     summary = Summary()
     started = time.perf_counter()
-    threads = max(1, (os.cpu_count() or 1) // workers)
+    threads = max(1, usable_cores() // workers)
 
     def record(outcome: Outcome) -> None:
         if outcome.status == "ignored":

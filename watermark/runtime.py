@@ -26,6 +26,13 @@ class Network(Protocol):
         """Batch-of-one float32 NHWC inputs, in the network's input order -> its output."""
 
 
+def usable_cores() -> int:
+    """Cores this process may run on (a container or `taskset` may allow fewer than exist)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
 def assets_dir() -> Path:
     """Where the shipped weights are: watermark/assets in an installed package (the wheel maps
     the repository's assets/ there), else assets/ at the top of a source tree."""
@@ -39,7 +46,7 @@ class LiteRTNetwork:
         from ai_edge_litert.interpreter import Interpreter
 
         with _quiet_stderr():  # LiteRT logs an INFO line about its CPU delegate to fd 2
-            self.interpreter = Interpreter(str(path), num_threads=threads or os.cpu_count() or 1)
+            self.interpreter = Interpreter(str(path), num_threads=threads or usable_cores())
         details = self.interpreter.get_input_details()
         # Exported inputs are named serving_default_<keras input name>:0, in any order.
         self.inputs = sorted(details, key=lambda d: _input_position(d["name"]))
