@@ -118,14 +118,12 @@ def _fit(
         steps = _lattice_steps(basis, reach, config.min_period)
         points = steps @ basis
         peaks = [_refine(strength, point) for point in points]
-        if not peaks:
-            return None
-        found = np.array([peak is not None for peak in peaks])
         heights = np.array([peak[1] if peak is not None else 0.0 for peak in peaks])
+        if not np.any(heights > 0):
+            return None  # no peak anywhere near the lattice's points
+        found = np.array([peak is not None for peak in peaks])
         points[found] = [peak[0] for peak in peaks if peak is not None]
         weights = np.sqrt(np.maximum(heights, 0.0))[:, None]
-        if not np.any(weights):
-            return None
         # The guess, weakly weighted, holds a direction that has no peaks in reach.
         steps = np.vstack([steps, np.eye(2)])
         points = np.vstack([points, guess])
