@@ -40,6 +40,7 @@ class SyncConfig:
     min_strength: float = 5.0  # robust z of both of a candidate's peaks over the searched zones
     harmonic_share: float = 0.3  # a harmonic counts if this high relative to the candidate
     seeds_per_direction: int = 24  # strongest peaks near across and near down taken as seeds
+    max_aspect_change: float = 0.02  # a lattice's down may differ this much from across
     max_divisor: int = 4  # a seed may be up to this many periods long
     fits_per_image: int = 12  # square seeds fitted to the whole lattice (the strongest pairs)
     fit_reach: float = 2.5  # periods: a lattice is fitted to nearer points first, then to all

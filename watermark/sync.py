@@ -92,7 +92,10 @@ def _square_seeds(
             if own is None:
                 continue
             turn = _quarter_turn(own[0], turned)
-            partner = _refine(strength, turn) or (turn, 0.0)  # too faint in a short image
+            # The partner may be a little longer or shorter: a copy's aspect may have changed
+            # (the working size rounds each side to 8 px); or it may be too faint to find.
+            reach = max(2, round(config.max_aspect_change * np.hypot(*turn)))
+            partner = _refine(strength, turn, reach) or (turn, 0.0)
             pair = (partner[0], own[0]) if turned else (own[0], partner[0])
             scored.append((min(own[1], partner[1]), pair))
     scored.sort(key=lambda entry: -entry[0])
@@ -218,17 +221,21 @@ def _seeds(
     return seeds
 
 
-def _refine(strength: np.ndarray, guess: np.ndarray) -> tuple[np.ndarray, float] | None:
-    """The local maximum within 2 px of `guess` (x, y lag), to sub-pixel, and its height."""
+def _refine(
+    strength: np.ndarray, guess: np.ndarray, radius: int = 2
+) -> tuple[np.ndarray, float] | None:
+    """The local maximum within `radius` px of `guess` (x, y lag), to sub-pixel, and its
+    height; None if the window's maximum is on its edge (no peak inside)."""
     centre = np.array(strength.shape) // 2
     x, y = np.rint(guess).astype(int) + centre[::-1]
-    window = strength[y - 2 : y + 3, x - 2 : x + 3]
-    if window.shape != (5, 5) or min(x, y) < 2:
+    size = 2 * radius + 1
+    window = strength[y - radius : y + radius + 1, x - radius : x + radius + 1]
+    if window.shape != (size, size) or min(x, y) < radius:
         return None
     iy, ix = np.unravel_index(np.argmax(window), window.shape)
-    if not (0 < iy < 4 and 0 < ix < 4):
+    if not (0 < iy < size - 1 and 0 < ix < size - 1):
         return None
-    y, x = y - 2 + iy, x - 2 + ix
+    y, x = y - radius + iy, x - radius + ix
     offset_x = _parabola(strength[y, x - 1 : x + 2])
     offset_y = _parabola(strength[y - 1 : y + 2, x])
     lag = np.array([x - centre[1] + offset_x, y - centre[0] + offset_y])
