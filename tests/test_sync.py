@@ -7,7 +7,7 @@ from conftest import monogram, photo
 
 from watermark import attacks
 from watermark.metrics import bit_accuracy
-from watermark.sync import Lattice, find_lattices, picture_score, rectify
+from watermark.sync import Lattice, find_lattices, picture_score, rectify, shrunk_lattice
 from watermark.verify import GRIDS, decide
 
 
@@ -73,6 +73,13 @@ def test_rectify_undoes_rotation_and_scale_about_the_centre():
     again = find_lattices(straight)[0]
     assert np.allclose(again.across, [128, 0], atol=0.5)
     assert np.allclose(again.down, [0, 128], atol=0.5)
+
+
+def test_a_downsized_copys_lattice_follows_from_its_size():
+    """A 1920×1266 photo is worked at 1024×672; halved, its copy is analysed at 960×632."""
+    lattice = shrunk_lattice((632, 960))
+    assert np.allclose(lattice.across, [120, 0]) and np.allclose(lattice.down, [0, 128 * 632 / 672])
+    assert shrunk_lattice((672, 1024)) is None  # not smaller than the working size
 
 
 def test_rectify_leaves_an_unedited_image_alone():

@@ -22,7 +22,7 @@ import numpy as np
 
 from .config import MODEL, SYNC, ModelConfig, SyncConfig
 from .runtime import Network
-from .tiling import centre_cell, fold, resize
+from .tiling import centre_cell, fold, resize, working_shape
 
 
 @dataclass(frozen=True)
@@ -291,8 +291,9 @@ def locate(
 ) -> Reading:
     """Read `luma` (analysis resolution) on the mark's grid.
 
-    The candidates are the image as it is, then the image rectified (see `rectify`) for each
-    lattice `find_lattices` proposes, likeliest first. They are read on a central window in
+    The candidates are the image as it is, then the image rectified (see `rectify`) as if it
+    were only downsized (see `shrunk_lattice`), then for each lattice `find_lattices` proposes,
+    likeliest first. They are read on a central window in
     that order, and the first that reads consistently (see `consistency`) wins, or the most
     consistent if none does. A copy that kept its grid is thus read with no search; and a
     lattice of the photo's own periodic texture, ranked first, costs time, not the mark,
@@ -302,7 +303,9 @@ def locate(
     native = _read(luma, extractor, model)
     scores = [consistency(_central(native, config.window // model.cell))]
     if scores[0] < config.consistent:
-        for lattice in find_lattices(luma, config):
+        lattices = find_lattices(luma, config)
+        shrunk = shrunk_lattice(luma.shape, model)
+        for lattice in ([shrunk] if shrunk else []) + lattices:
             rectified = rectify(luma, lattice, model)
             if rectified is not luma and max(rectified.shape) <= config.max_rectified_side:
                 candidates.append((rectified, lattice))
@@ -315,6 +318,25 @@ def locate(
     bit_map = native if best == 0 else _read(image, extractor, model)
     others = tuple(other for index, (other, _) in enumerate(candidates) if index != best)
     return Reading(bit_map, centre_cell(bit_map.shape), lattice, image, others)
+
+
+def shrunk_lattice(shape: tuple[int, int], model: ModelConfig = MODEL) -> Lattice | None:
+    """The lattice an analysis image of `shape` has if it is a whole marked photo, only made
+    smaller (the commonest edit: a downsized copy), or None if it is not smaller than the
+    working size. Known without looking: the original's long side was worked at
+    `work_long_side`, so the copy's working size says by how much it shrank. Tried first, it
+    finds the mark where the lattice is hard to see: on flat graphics, or beside a photo's own
+    periodic texture.
+    """
+    height, width = shape
+    if max(shape) >= model.work_long_side:
+        return None
+    enlarged = 4 * model.work_long_side / max(shape)  # any original larger than the working size
+    original = working_shape(round(height * enlarged), round(width * enlarged), model)
+    period = model.plane_size * model.cell
+    across = np.array([period * width / original[1], 0.0])
+    down = np.array([0.0, period * height / original[0]])
+    return Lattice(across, down, 0.0)
 
 
 def _central(image: np.ndarray, size: int) -> np.ndarray:

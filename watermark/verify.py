@@ -8,8 +8,9 @@ number of agreeing bits k of n is then Binomial(n, 1/2), and p = P[Binomial(n, 1
 probability that such an image scores at least as well. Present when p ≤ `fpr`.
 
 Two kinds of count are tested. In place: the plane read where it should be on each grid the
-reader tries (the copy as it is, and rectified for each lattice `sync` proposes: up to `GRIDS`
-grids), as an uncropped, resized, rotated or centrally cropped copy has it. Shifted: the best
+reader tries (the copy as it is, as if only downsized, and rectified for each lattice `sync`
+finds: up to `GRIDS` grids), as an uncropped, resized, rotated or centrally cropped copy has it.
+Shifted: the best
 over all 1024 cyclic shifts of the plane and the `PHASES` half-cell phases it may be read at on
 the likeliest grid (a crop off the centre moves it by cells and part of a cell). The reported p
 is the Bonferroni bound over both kinds and all those tries,
@@ -33,7 +34,7 @@ from .config import SYNC
 
 DEFAULT_FPR = 1e-6
 PHASES = 4  # half-cell phases a shifted plane may be read at (see `sync.find_picture`)
-GRIDS = 1 + SYNC.max_candidates  # grids the plane may be read in place on (see `sync.locate`)
+GRIDS = 2 + SYNC.max_candidates  # grids the plane may be read in place on (see `sync.locate`)
 
 
 @dataclass(frozen=True)
