@@ -10,10 +10,9 @@ probability that such an image scores at least as well. Present when p ≤ `fpr`
 Two kinds of count are tested. In place: the plane read where it should be on each grid the
 reader tries (the copy as it is, as if only downsized, and rectified for each lattice `sync`
 finds: up to `GRIDS` grids), as an uncropped, resized, rotated or centrally cropped copy has it.
-Shifted: the best
-over all 1024 cyclic shifts of the plane and the `PHASES` half-cell phases it may be read at on
-the likeliest grid (a crop off the centre moves it by cells and part of a cell). The reported p
-is the Bonferroni bound over both kinds and all those tries,
+Shifted: the best over all 1024 cyclic shifts of the plane and the `PHASES` half-cell phases it
+may be read at on the likeliest grid (a crop off the centre moves it by cells and part of a
+cell). The reported p is the Bonferroni bound over both kinds and all those tries,
 2·min(GRIDS·p_place, PHASES·1024·p_shifted): still an upper bound on the false-alarm
 probability (also when fewer were read, since a bigger p is only more careful).
 
