@@ -2,11 +2,14 @@
 
 The residual repeats with a period of 128 working px in both directions (see `tiling`), so the
 autocorrelation of a marked image's fine detail has sharp peaks on a lattice: at one period
-across, one period down, and their multiples. Natural images have no such lattice, and the
-peaks survive JPEG, noise and colour edits (the classic self-reference synchronisation). A crop
-or resize changes the lattice's spacing, a rotation turns it; measuring the two lattice vectors
-gives the scale, rotation and aspect change to undo, up to a translation that the reader then
-finds (sub-cell phase by trying the 16 offsets, whole cells from the tiling's centre origin).
+across, one period down, and their multiples. Photos rarely have such a lattice (tiled
+graphics do, and `locate` copes), and the peaks survive JPEG, noise and colour edits (the
+classic self-reference synchronisation). A resize changes the lattice's spacing, a rotation
+turns it; measuring the two lattice vectors gives the scale, rotation and aspect change to
+undo about the centre, where the plane's first cell is (see `tiling`). Edits that keep the
+centre (resizes, rotations, centred crops) then read in place; a crop off the centre moves the
+plane by whole cells, found by the mark's shape (`find_picture`) or, knowing the mark, by
+`verify`, and by part of a cell, found by trying the half-cell phases.
 
 Everything here works in the *analysis* image: the luma as `Watermarker` first scales it (long
 side ≤ 1024 px), in pixel-centre coordinates.
