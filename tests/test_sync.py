@@ -76,10 +76,11 @@ def test_rectify_undoes_rotation_and_scale_about_the_centre():
 
 
 def test_a_downsized_copys_lattice_follows_from_its_size():
-    """A 1920×1266 photo is worked at 1024×672; halved, its copy is analysed at 960×632."""
-    lattice = shrunk_lattice((632, 960))
-    assert np.allclose(lattice.across, [120, 0]) and np.allclose(lattice.down, [0, 128 * 632 / 672])
-    assert shrunk_lattice((672, 1024)) is None  # not smaller than the working size
+    """A 1920×1080 photo is worked at 1024×576 (periods of 240 px); halved, 960×540, its
+    copy is analysed at 960×544 (sides of whole 8 px), stretched down by 544/540."""
+    lattice = shrunk_lattice((540, 960), (544, 960))
+    assert np.allclose(lattice.across, [120, 0]) and np.allclose(lattice.down, [0, 120 * 544 / 540])
+    assert shrunk_lattice((1080, 1920), (576, 1024)) is None  # not smaller than the working size
 
 
 def test_rectify_leaves_an_unedited_image_alone():

@@ -290,9 +290,13 @@ class Reading:
 
 
 def locate(
-    luma: np.ndarray, extractor: Network, model: ModelConfig = MODEL, config: SyncConfig = SYNC
+    luma: np.ndarray,
+    shape: tuple[int, int],
+    extractor: Network,
+    model: ModelConfig = MODEL,
+    config: SyncConfig = SYNC,
 ) -> Reading:
-    """Read `luma` (analysis resolution) on the mark's grid.
+    """Read `luma` (analysis resolution, from a copy of `shape`) on the mark's grid.
 
     The candidates are the image as it is, then the image rectified (see `rectify`) as if it
     were only downsized (see `shrunk_lattice`), then for each lattice `find_lattices` proposes,
@@ -307,7 +311,7 @@ def locate(
     scores = [consistency(_central(native, config.window // model.cell))]
     if scores[0] < config.consistent:
         lattices = find_lattices(luma, config)
-        shrunk = shrunk_lattice(luma.shape, model)
+        shrunk = shrunk_lattice(shape, luma.shape, model)
         for lattice in ([shrunk] if shrunk else []) + lattices:
             rectified = rectify(luma, lattice, model)
             if rectified is not luma and max(rectified.shape) <= config.max_rectified_side:
@@ -323,22 +327,22 @@ def locate(
     return Reading(bit_map, centre_cell(bit_map.shape), lattice, image, others)
 
 
-def shrunk_lattice(shape: tuple[int, int], model: ModelConfig = MODEL) -> Lattice | None:
-    """The lattice an analysis image of `shape` has if it is a whole marked photo, only made
-    smaller (the commonest edit: a downsized copy), or None if it is not smaller than the
-    working size. Known without looking: the original's long side was worked at
-    `work_long_side`, so the copy's working size says by how much it shrank. Tried first, it
-    finds the mark where the lattice is hard to see: on flat graphics, or beside a photo's own
-    periodic texture.
+def shrunk_lattice(
+    shape: tuple[int, int], analysis: tuple[int, int], model: ModelConfig = MODEL
+) -> Lattice | None:
+    """The lattice that the analysis image (of size `analysis`) of a copy of `shape` has if the
+    copy is a whole marked photo, only made smaller (the commonest edit: a downsized copy); None
+    if the copy is not smaller than the working size. Known without looking: the original, of
+    the copy's aspect, was worked at `work_long_side`. Tried first, it finds the mark where the
+    lattice is hard to see: on flat graphics, or beside a photo's own periodic texture.
     """
-    height, width = shape
     if max(shape) >= model.work_long_side:
         return None
     enlarged = 4 * model.work_long_side / max(shape)  # any original larger than the working size
-    original = working_shape(round(height * enlarged), round(width * enlarged), model)
+    original = working_shape(round(shape[0] * enlarged), round(shape[1] * enlarged), model)
     period = model.plane_size * model.cell
-    across = np.array([period * width / original[1], 0.0])
-    down = np.array([0.0, period * height / original[0]])
+    across = np.array([period * analysis[1] / original[1], 0.0])
+    down = np.array([0.0, period * analysis[0] / original[0]])
     return Lattice(across, down, 0.0)
 
 

@@ -166,8 +166,8 @@ class Watermarker:
 
     def _read_in_place(self, image: np.ndarray) -> tuple[np.ndarray, Reading]:
         """(the soft whitened plane, first cell at the centre; how it was read)."""
-        luma, _, _ = self._working_luma(image, self.config.min_read_side)
-        reading = locate(luma, self.extractor, self.config)
+        luma, shape, _ = self._working_luma(image, self.config.min_read_side)
+        reading = locate(luma, shape, self.extractor, self.config)
         return fold(reading.bit_map, reading.origin, self.config), reading
 
     def _working_luma(
