@@ -12,7 +12,6 @@ The loss is the MSE between the two residuals; the log also reports the relative
 
 from __future__ import annotations
 
-import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -20,12 +19,12 @@ from .config import MODEL, TRAIN, ModelConfig, TrainConfig
 from .model import build_embedder
 from .tf_env import keras, tf
 from .train import (
-    Checkpoint,
-    _atomic,
     dataset,
+    fit_in_epochs,
     load_luma_cache,
     restore_checkpoint,
     split_photos,
+    write_atomically,
 )
 
 
@@ -110,20 +109,9 @@ def distill(
         config.seed + 1,
         whitened,
     )
-    epochs = -(-steps // config.steps_per_epoch)
-    if done < epochs:
-        distiller.fit(
-            train_data,
-            epochs=epochs,
-            initial_epoch=done,
-            steps_per_epoch=config.steps_per_epoch,
-            validation_data=validation_data,
-            validation_steps=config.validation_batches,
-            callbacks=[Checkpoint(checkpoint, epochs)],
-            verbose=1 if sys.stdout.isatty() else 2,
-        )
-    _atomic(out / "embedder.keras", distiller.student.save)
-    _atomic(
+    fit_in_epochs(distiller, train_data, validation_data, checkpoint, done, config)
+    write_atomically(out / "embedder.keras", distiller.student.save)
+    write_atomically(
         out / "embedder.tflite",
         lambda path: distiller.student.export(path, format="litert", verbose=False),
     )

@@ -243,11 +243,11 @@ class Checkpoint(keras.callbacks.Callback):
 
 def save_checkpoint(trainer: WatermarkTrainer, folder: Path, epoch: int, logs: dict) -> None:
     folder.mkdir(parents=True, exist_ok=True)
-    _atomic(folder / "trainer.weights.h5", trainer.save_weights)
+    write_atomically(folder / "trainer.weights.h5", trainer.save_weights)
     optimizer_state = {f"v{i}": v.numpy() for i, v in enumerate(trainer.optimizer.variables)}
-    _atomic(folder / "optimizer.npz", lambda path: np.savez(path, **optimizer_state))
+    write_atomically(folder / "optimizer.npz", lambda path: np.savez(path, **optimizer_state))
     state = {"epoch": epoch, "logs": {k: float(v) for k, v in logs.items()}}
-    _atomic(
+    write_atomically(
         folder / "state.json",
         lambda path: Path(path).write_text(json.dumps(state, indent=1)),
     )
@@ -255,7 +255,7 @@ def save_checkpoint(trainer: WatermarkTrainer, folder: Path, epoch: int, logs: d
         log.write(json.dumps({"epoch": epoch, "time": time.time(), **state["logs"]}) + "\n")
 
 
-def _atomic(path: Path, write) -> None:
+def write_atomically(path: Path, write) -> None:
     temporary = path.with_name(f".tmp-{path.name}")
     write(str(temporary))
     if not temporary.exists():  # np.savez appends .npz to names without it
@@ -319,9 +319,23 @@ def train(
     validation_cache = load_luma_cache(validation, config.cache_long_side)
     always_whitened = config.whiten_after_steps  # validation measures the real task
     validation_data = dataset(validation_cache, config, MODEL, config.seed + 1, always_whitened)
+    fit_in_epochs(trainer, train_data, validation_data, checkpoint, done, config)
+    export(trainer, out)
+    return trainer
+
+
+def fit_in_epochs(
+    model: keras.Model,
+    train_data: tf.data.Dataset,
+    validation_data: tf.data.Dataset,
+    checkpoint: Path,
+    done: int,
+    config: TrainConfig,
+) -> None:
+    """Fit `model` for the epochs of `config.steps` not `done` yet, checkpointing each."""
     epochs = -(-config.steps // config.steps_per_epoch)
     if done < epochs:
-        trainer.fit(
+        model.fit(
             train_data,
             epochs=epochs,
             initial_epoch=done,
@@ -331,16 +345,14 @@ def train(
             callbacks=[Checkpoint(checkpoint, epochs)],
             verbose=1 if sys.stdout.isatty() else 2,
         )
-    export(trainer, out)
-    return trainer
 
 
 def export(trainer: WatermarkTrainer, out: Path) -> None:
     """Write the inference models: Keras files (TensorFlow path) and LiteRT files (fast path)."""
     out.mkdir(parents=True, exist_ok=True)
     for network in (trainer.embedder, trainer.extractor):
-        _atomic(out / f"{network.name}.keras", network.save)
-        _atomic(
+        write_atomically(out / f"{network.name}.keras", network.save)
+        write_atomically(
             out / f"{network.name}.tflite",
             partial(network.export, format="litert", verbose=False),
         )
