@@ -300,11 +300,11 @@ def locate(
 
     The candidates are the image as it is, then the image rectified (see `rectify`) as if it
     were only downsized (see `shrunk_lattice`), then for each lattice `find_lattices` proposes,
-    likeliest first. They are read on a central window in
-    that order, and the first that reads consistently (see `consistency`) wins, or the most
-    consistent if none does. A copy that kept its grid is thus read with no search; and a
-    lattice of the photo's own periodic texture, ranked first, costs time, not the mark,
-    unless the texture itself reads consistently.
+    likeliest first. They are read on a central window in that order, and the first that reads
+    consistently (see `consistency`) wins, or the most consistent if none does. A copy that
+    kept its grid is thus read with no search; and a lattice of the photo's own periodic
+    texture, ranked first, costs time, not the mark, unless the texture itself reads
+    consistently. The candidates not taken are kept in `Reading.others` for `verify`.
     """
     candidates: list[tuple[np.ndarray, Lattice | None]] = [(luma, None)]
     native = _read(luma, extractor, model)
