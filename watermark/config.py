@@ -38,7 +38,6 @@ class SyncConfig:
     min_periods: float = 2.0  # the image must hold this many periods on its short side
     max_rotation: float = 15.0  # degrees searched each side of across and down
     min_strength: float = 5.0  # robust z of both of a candidate's peaks over the searched zones
-    harmonic_share: float = 0.3  # a harmonic counts if this high relative to the candidate
     seeds_per_direction: int = 24  # strongest peaks near across and near down taken as seeds
     max_aspect_change: float = 0.02  # a lattice's down may differ this much from across
     max_divisor: int = 4  # a seed may be up to this many periods long

@@ -25,7 +25,7 @@ import numpy as np
 
 from .config import MODEL, SYNC, ModelConfig, SyncConfig
 from .runtime import Network
-from .tiling import centre_cell, fold, resize, working_shape
+from .tiling import fold, resize, working_shape
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ class Lattice:
 
     across: np.ndarray  # near (+period, 0)
     down: np.ndarray  # near (0, +period)
-    strength: float  # the weaker of the two peaks, in robust standard deviations over the noise
+    strength: float  # evidence: its peaks' robust z-scores summed over √count (0: not seen)
 
     @property
     def period(self) -> float:
@@ -279,11 +279,10 @@ def rectify(luma: np.ndarray, lattice: Lattice, config: ModelConfig = MODEL) -> 
 
 @dataclass(frozen=True)
 class Reading:
-    """The extractor's soft bit map on the mark's grid, and the cell holding the plane's first
-    bit (the centre cell, when the copy kept the centre)."""
+    """The extractor's soft bit map on the mark's grid (the plane's first bit in the centre
+    cell, as `tiling` puts it), and how it was found."""
 
     bit_map: np.ndarray
-    origin: tuple[int, int]
     lattice: Lattice | None
     image: np.ndarray  # the luma read: rectified when the lattice was undone
     others: tuple[np.ndarray, ...] = ()  # the other grids `locate` considered, likeliest first
@@ -324,7 +323,7 @@ def locate(
     image, lattice = candidates[best]
     bit_map = native if best == 0 else _read(image, extractor, model)
     others = tuple(other for index, (other, _) in enumerate(candidates) if index != best)
-    return Reading(bit_map, centre_cell(bit_map.shape), lattice, image, others)
+    return Reading(bit_map, lattice, image, others)
 
 
 def shrunk_lattice(

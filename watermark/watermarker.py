@@ -168,7 +168,7 @@ class Watermarker:
         """(the soft whitened plane, first cell at the centre; how it was read)."""
         luma, shape, _ = self._working_luma(image, self.config.min_read_side)
         reading = locate(luma, shape, self.extractor, self.config)
-        return fold(reading.bit_map, reading.origin, self.config), reading
+        return fold(reading.bit_map, None, self.config), reading
 
     def _working_luma(
         self, image: np.ndarray, minimum: int
