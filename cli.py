@@ -1,7 +1,7 @@
 """The `wm` command line: parses, calls the `watermark` package, prints.
 
-Nothing heavy is imported at module level, so `wm --help` answers at once; each command imports
-what it needs when it runs.
+Nothing heavy is imported at module level (the config and the format table are plain Python),
+so `wm --help` answers at once; each command imports what it needs when it runs.
 """
 
 from __future__ import annotations
@@ -12,7 +12,9 @@ from pathlib import Path
 
 import click
 
-FORMATS = ("keep", "png", "jpg", "webp", "tif")  # batch --format; watermark.batch takes the same
+from watermark.app.formats import OUTPUT_CHOICES
+from watermark.config import DEFAULTS
+from watermark.training.commands import distill, train
 
 EXIT_BAD_INPUT = 2
 
@@ -28,7 +30,7 @@ def reports_bad_input(command):
 
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
-        from watermark.io import ImageError
+        from watermark.app.errors import ImageError
 
         try:
             return command(*args, **kwargs)
@@ -50,7 +52,7 @@ strength_option = click.option(
     "-s",
     "--strength",
     type=click.FloatRange(0.1, 4.0),
-    default=1.0,
+    default=DEFAULTS.strength,
     show_default=True,
     help="Residual gain: higher survives more, lower hides better (1.0 ≈ 42 dB PSNR).",
 )
@@ -58,7 +60,7 @@ quality_option = click.option(
     "-q",
     "--quality",
     type=click.IntRange(1, 100),
-    default=95,
+    default=DEFAULTS.quality,
     show_default=True,
     help="JPEG/WebP quality of the output.",
 )
@@ -69,6 +71,13 @@ key_option = click.option(
     envvar="WM_KEY",
     help="Secret key: only the same key reads the mark back (also from $WM_KEY, which keeps "
     "it out of your shell history). [default: a public key]",
+)
+fpr_option = click.option(
+    "--fpr",
+    type=click.FloatRange(1e-300, 0.5),
+    default=DEFAULTS.fpr,
+    show_default=True,
+    help="False-alarm probability allowed: present when p ≤ FPR.",
 )
 
 
@@ -127,7 +136,7 @@ def embed(
       wm embed photo.png logo.png --strength 0.8    # fainter, a little less robust
       WM_KEY='my secret' wm embed photo.jpg logo.png  # readable only with the same key
     """
-    from watermark.files import embed_file
+    from watermark.app.files import embed_file
 
     result = embed_file(image, mark, output, strength, quality, force, key=key)
     note(result.notes)
@@ -145,7 +154,7 @@ def embed(
 @click.option(
     "--size",
     type=click.IntRange(32, 4096),
-    default=256,
+    default=DEFAULTS.view_size,
     show_default=True,
     help="Side of the written mark in pixels; 32 = the raw plane, a pixel per bit.",
 )
@@ -165,7 +174,7 @@ def extract(image: Path, output: Path | None, size: int, force: bool, key: str |
       wm extract photo.wm.jpg                       # -> photo.wm.mark.png, 256×256
       wm extract photo.wm.jpg -o plane.png --size 32
     """
-    from watermark.files import extract_file
+    from watermark.app.files import extract_file
 
     result = extract_file(image, output, size, force, key=key)
     note(result.notes)
@@ -187,13 +196,7 @@ def describe(extraction) -> str:
 @main.command()
 @click.argument("image", type=click.Path(path_type=Path))
 @click.argument("mark", type=click.Path(path_type=Path))
-@click.option(
-    "--fpr",
-    type=click.FloatRange(1e-300, 0.5),
-    default=1e-6,
-    show_default=True,
-    help="False-alarm probability allowed: present when p ≤ FPR.",
-)
+@fpr_option
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @key_option
 @reports_bad_input
@@ -211,7 +214,7 @@ def verify(image: Path, mark: Path, fpr: float, as_json: bool, key: str | None) 
     """
     import json
 
-    from watermark.files import verify_file
+    from watermark.app.files import verify_file
 
     verdict = verify_file(image, mark, key, fpr)
     click.echo(json.dumps(verdict.as_dict()) if as_json else verdict.sentence())
@@ -237,7 +240,7 @@ def parse_list(kind: type, text: str) -> list:
     "--random-marks",
     type=click.IntRange(1),
     default=None,
-    help="Use N random 32×32 planes (photo i gets plane i mod N). [default: 5]",
+    help=f"Use N random planes (photo i gets plane i mod N). [default: {DEFAULTS.random_planes}]",
 )
 @click.option(
     "-a",
@@ -275,49 +278,34 @@ def bench(inputs, mark, random_marks, attack_list, strengths, out, key) -> None:
       wm bench photos/ --mark mark.png --attacks jpeg:50,resize:0.5,crop:0.5 --strength 0.8
       wm bench photos/ --random-marks 5 --strength 0.5,1,1.5 --out curve/
     """
-    import numpy as np
+    from watermark.app.bench import bench as run_bench
+    from watermark.app.bench import markdown_table
 
-    from watermark import Watermarker, attacks
-    from watermark import batch as batching
-    from watermark import bench as benchmark
-    from watermark.files import read_mark
-
-    specs = parse_list(str, attack_list) if attack_list else list(attacks.DEFAULT_SUITE)
-    try:
-        for spec in specs:
-            attacks.parse(spec)
-    except ValueError as error:
-        fail(str(error))
-    files = []
-    for item in inputs:
-        if item.is_dir():
-            files += [f for f in batching.walk(item) if batching.is_image(f)]
-        else:
-            files.append(item)
-    if not files:
-        fail("no images found in " + ", ".join(str(i) for i in inputs))
-    watermarker = Watermarker()
-    if mark:
-        planes = [read_mark(mark, watermarker)]
-    else:
-        rng = np.random.default_rng(0)
-        planes = [rng.integers(0, 2, (32, 32)) for _ in range(random_marks or 5)]
-    records = []
-    for strength in parse_list(float, strengths):
-        photos = ((str(path), benchmark.load_photo(path)) for path in files)
-        records += benchmark.run(photos, planes, specs, watermarker, strength, len(files), key)
-    rows = benchmark.summarize(records)
-    click.echo(benchmark.markdown_table(rows))
-    embed_s = np.median([r.embed_seconds for r in records])
-    extract_s = np.median([r.extract_seconds for r in records])
-    click.echo(f"\n{len(files)} photos; median embed {embed_s:.2f} s, extract {extract_s:.2f} s")
-    if out:
-        title = f"wm bench: {len(files)} photos, {len(specs)} attacks"
-        for path in benchmark.write_report(records, rows, out, title):
-            click.echo(f"wrote {path}")
+    options = {"random_planes": random_marks} if random_marks else {}
+    if attack_list:
+        options["attack_specs"] = parse_list(str, attack_list)
+    strength_list = parse_list(float, strengths)
+    result = run_bench(inputs, mark, strengths=strength_list, out=out, key=key, **options)
+    click.echo(markdown_table(result.rows))
+    click.echo(
+        f"\n{result.photos} photos; median embed {result.median_embed_seconds:.2f} s, "
+        f"extract {result.median_extract_seconds:.2f} s"
+    )
+    for path in result.written:
+        click.echo(f"wrote {path}")
 
 
-@main.command()
+class AttackCommand(click.Command):
+    """Lists the registered attacks at the end of its help (imported only for the help)."""
+
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        from watermark.core.attacks import ATTACKS
+
+        formatter.write_paragraph()
+        formatter.write_text("Attacks: " + " ".join(ATTACKS))
+
+
+@main.command(cls=AttackCommand)
 @click.argument("image", type=click.Path(path_type=Path))
 @click.argument("spec")
 @click.option(
@@ -336,22 +324,10 @@ def attack(image: Path, spec: str, output: Path, force: bool) -> None:
     Examples:
       wm attack photo.wm.png jpeg:50 -o attacked.jpg
       wm attack photo.wm.png social -o shared.jpg && wm extract shared.jpg
-    Attacks: identity jpeg webp resize resize-back crop crop-random rotate noise saltpepper
-    blur median brightness contrast saturation hue grayscale social chain
     """
-    import cv2
+    from watermark.app.files import attack_file
 
-    from watermark import attacks
-    from watermark.bench import load_photo
-    from watermark.io import Picture, write_image
-
-    photo = load_photo(image)
-    try:
-        attacked = attacks.apply(photo, spec)
-    except (ValueError, cv2.error) as error:  # unknown name, or a parameter the filter refuses
-        fail(f"{spec}: {str(error).strip().splitlines()[-1]}")
-    write_image(output, Picture(attacked), force=force)
-    click.echo(str(output))
+    click.echo(str(attack_file(image, spec, output, force)))
 
 
 @main.group()
@@ -407,8 +383,8 @@ def batch_options(command):
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(FORMATS),
-    default="keep",
+    type=click.Choice(OUTPUT_CHOICES),
+    default=OUTPUT_CHOICES[0],
     show_default=True,
     help="Output format.",
 )
@@ -419,31 +395,32 @@ def batch_embed(
     source, out, mark, strength, quality, fmt, overwrite, workers, recursive, log_path, key
 ) -> None:
     """Hide MARK in every image under SOURCE, writing the tree again under OUT."""
-    from watermark import Watermarker
-    from watermark.files import read_mark
+    from watermark.app.tasks import EmbedTask
 
-    plane = read_mark(mark, Watermarker())
-    settings = {"strength": strength, "quality": quality, "key": key}
-    run_batch("embed", source, out, settings, plane, workers, recursive, overwrite, log_path, fmt)
+    task = EmbedTask(strength, quality, key, fmt)
+    report_batch(task, source, out, mark, workers, recursive, overwrite, log_path)
 
 
 @batch.command("extract")
 @click.argument("source", type=click.Path(path_type=Path))
 @click.argument("out", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--size", type=click.IntRange(32, 4096), default=256, show_default=True)
+@click.option(
+    "--size", type=click.IntRange(32, 4096), default=DEFAULTS.view_size, show_default=True
+)
 @overwrite_option
 @batch_options
 @reports_bad_input
 def batch_extract(source, out, size, overwrite, workers, recursive, log_path, key) -> None:
     """Recover the mark of every image under SOURCE as NAME.mark.png under OUT."""
-    settings = {"size": size, "key": key}
-    run_batch("extract", source, out, settings, None, workers, recursive, overwrite, log_path)
+    from watermark.app.tasks import ExtractTask
+
+    report_batch(ExtractTask(size, key), source, out, None, workers, recursive, overwrite, log_path)
 
 
 @batch.command("verify")
 @click.argument("source", type=click.Path(path_type=Path))
 @click.argument("mark", type=click.Path(path_type=Path))
-@click.option("--fpr", type=click.FloatRange(1e-300, 0.5), default=1e-6, show_default=True)
+@fpr_option
 @click.option(
     "--csv",
     "csv_path",
@@ -454,183 +431,27 @@ def batch_extract(source, out, size, overwrite, workers, recursive, log_path, ke
 @reports_bad_input
 def batch_verify(source, mark, fpr, csv_path, workers, recursive, log_path, key) -> None:
     """Decide for every image under SOURCE whether it carries MARK."""
-    from watermark import Watermarker
-    from watermark.files import read_mark
+    from watermark.app.tasks import VerifyTask
 
-    plane = read_mark(mark, Watermarker())
-    settings = {"fpr": fpr, "key": key}
-    run_batch(
-        "verify",
-        source,
-        None,
-        settings,
-        plane,
-        workers,
-        recursive,
-        False,
-        log_path,
-        csv_path=csv_path,
+    task = VerifyTask(fpr, key)
+    report_batch(task, source, None, mark, workers, recursive, False, log_path, csv_path)
+
+
+def report_batch(task, source, out, mark, workers, recursive, overwrite, log_path, csv_path=None):
+    """Run a batch; print its failures and summary; exit 0 (all done) or 1 (some failed)."""
+    from watermark.app.batch import batch_folder
+
+    summary = batch_folder(
+        task, source, out, mark, workers, recursive, overwrite, log_path, csv_path
     )
-
-
-def run_batch(
-    operation,
-    source,
-    out,
-    settings,
-    plane,
-    workers,
-    recursive,
-    overwrite,
-    log_path,
-    fmt="keep",
-    csv_path=None,
-) -> None:
-    """Plan, run with a progress bar, log, summarise; exit 0 (all done) or 1 (some failed)."""
-    from contextlib import ExitStack
-
-    from tqdm import tqdm
-
-    from watermark import batch as batching
-    from watermark.runtime import usable_cores
-
-    batching.check_folders(source, out)
-    workers = workers or usable_cores()
-    total = sum(1 for f in batching.walk(source, recursive) if batching.is_image(f))
-    work = batching.plan(source, out, operation, settings, recursive, overwrite, fmt)
-    present = 0
-    with ExitStack() as stack:
-        bar = stack.enter_context(tqdm(total=total, unit="image", desc=operation))
-        log = stack.enter_context(open(log_path, "a")) if log_path else None
-        table = stack.enter_context(batching.CsvReport(csv_path)) if csv_path else None
-
-        def on_outcome(outcome) -> None:
-            nonlocal present
-            bar.update()
-            if log:
-                log.write(batching.log_line(outcome) + "\n")
-            for line in outcome.notes or []:
-                bar.write(f"wm: note: {outcome.source}: {line}", file=sys.stderr)
-            if table and outcome.verdict:
-                table.add(outcome.source, outcome.verdict)
-            present += bool(outcome.verdict and outcome.verdict["present"])
-
-        summary = batching.run(work, workers, plane, on_outcome)
-    for name, reason in summary.failures:
-        click.echo(f"failed: {reason}" if name in reason else f"failed: {name}: {reason}", err=True)
-    extra = f"; mark present in {present}" if operation == "verify" else ""
-    click.echo(summary.line() + extra)
+    for line in summary.failure_lines():
+        click.echo(line, err=True)
+    click.echo(summary.line(verified=task.name == "verify"))
     sys.exit(summary.exit_code)
 
 
-@main.command()
-@click.option(
-    "--images",
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    help="Folder of training photos (scripts/fetch_photos.sh).",
-)
-@click.option(
-    "--export-only",
-    is_flag=True,
-    help="Only export the networks of the checkpoint in OUT (e.g. of a run you stopped).",
-)
-@click.option(
-    "--steps",
-    type=click.IntRange(1),
-    default=None,
-    help="Training steps. [default: TrainConfig.steps]",
-)
-@click.option(
-    "--batch",
-    type=click.IntRange(1),
-    default=None,
-    help="Images per step. [default: TrainConfig.batch]",
-)
-@click.option(
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("runs/train"),
-    show_default=True,
-    help="Folder for checkpoints and the exported networks.",
-)
-@click.option("--resume", is_flag=True, help="Continue from the checkpoint in OUT.")
-def train(
-    images: Path | None,
-    export_only: bool,
-    steps: int | None,
-    batch: int | None,
-    out: Path,
-    resume: bool,
-) -> None:
-    """Train the embedder and extractor jointly (slow: hours on a laptop CPU).
-
-    Checkpoints are written to OUT/checkpoint after every epoch; a killed run continues with
-    --resume. At the end the networks are exported to OUT (.keras and .tflite); copy those to
-    assets/ to ship them.
-
-    \b
-    Example:
-      scripts/fetch_photos.sh data/photos
-      wm train --images data/photos --steps 4000 --out runs/main
-      wm train --out runs/main --export-only && cp runs/main/*.keras runs/main/*.tflite assets/
-    """
-    from watermark.config import TRAIN
-    from watermark.train import export_checkpoint
-    from watermark.train import train as run_training
-
-    try:
-        if export_only:
-            export_checkpoint(out / "checkpoint", out)
-        elif images is None:
-            fail("--images is needed to train (or use --export-only)")
-        else:
-            run_training(images, out, steps or TRAIN.steps, batch or TRAIN.batch, resume)
-    except (FileExistsError, FileNotFoundError) as error:
-        fail(str(error))
-
-
-@main.command()
-@click.option(
-    "--images",
-    required=True,
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    help="Folder of training photos (scripts/fetch_photos.sh).",
-)
-@click.option(
-    "--teacher",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    default=Path("assets/embedder.keras"),
-    show_default=True,
-    help="The trained embedder to imitate.",
-)
-@click.option(
-    "--channels",
-    type=click.IntRange(1),
-    required=True,
-    help="The student's encoder and decoder channels (the teacher's: 48).",
-)
-@click.option("--steps", type=click.IntRange(1), default=3000, show_default=True)
-@click.option(
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("runs/distill"),
-    show_default=True,
-    help="Folder for checkpoints and the exported student (a run there is resumed).",
-)
-def distill(images: Path, teacher: Path, channels: int, steps: int, out: Path) -> None:
-    """Teach a smaller embedder to make the trained one's residual (faster embedding).
-
-    Checkpoints go to OUT/checkpoint after every epoch, and a run is resumed from them. The
-    student is exported to OUT/embedder.keras and .tflite; measure it (wm bench,
-    benchmarks/quality.py) before copying it to assets/ and setting
-    ModelConfig.embedder_channels to CHANNELS.
-    """
-    from dataclasses import replace
-
-    from watermark.config import MODEL
-    from watermark.distill import distill as run_distillation
-
-    run_distillation(images, teacher, out, steps, replace(MODEL, embedder_channels=channels))
+main.add_command(train)
+main.add_command(distill)
 
 
 if __name__ == "__main__":

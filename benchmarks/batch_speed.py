@@ -17,14 +17,14 @@ from pathlib import Path
 
 import numpy as np
 
-from watermark.bench import fit_long_side, load_photo
-from watermark.io import Picture, write_image
-from watermark.runtime import assets_dir, usable_cores
-from watermark.train import IMAGE_SUFFIXES
+from watermark.app.batch import images_under
+from watermark.app.bench import fit_long_side
+from watermark.app.io import Picture, load_photo, write_image
+from watermark.nets.runtime import assets_dir, usable_cores
 
 
 def make_inputs(photos: Path, folder: Path, count: int) -> None:
-    sources = sorted(p for p in photos.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
+    sources = sorted(images_under(photos))
     rng = np.random.default_rng(0)
     for index in range(count):
         pixels = load_photo(sources[index % len(sources)])

@@ -15,10 +15,11 @@ from pathlib import Path
 import numpy as np
 
 from watermark import Watermarker
-from watermark.bench import fit_long_side, load_photo
+from watermark.app.bench import fit_long_side
+from watermark.app.io import load_photo
 from watermark.config import EMBED, TRAIN
-from watermark.metrics import psnr
-from watermark.train import split_photos
+from watermark.core.metrics import psnr
+from watermark.training.data import split_photos
 
 
 def main() -> None:

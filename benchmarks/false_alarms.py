@@ -18,18 +18,20 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from watermark import Watermarker, attacks
-from watermark.bench import fit_long_side, load_photo
-from watermark.metrics import bit_accuracy
-from watermark.runtime import assets_dir
-from watermark.train import IMAGE_SUFFIXES
-from watermark.verify import DEFAULT_FPR
+from watermark import Watermarker
+from watermark.app.batch import images_under
+from watermark.app.bench import fit_long_side
+from watermark.app.io import load_photo
+from watermark.config import DEFAULTS
+from watermark.core import attacks
+from watermark.core.metrics import bit_accuracy
+from watermark.nets.runtime import assets_dir
 
 ATTACKS = ("jpeg:50", "resize:0.5", "social")
 
 
 def images(folder: Path, count: int) -> list[np.ndarray]:
-    paths = sorted(p for p in folder.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
+    paths = sorted(images_under(folder))
     rng = np.random.default_rng(0)
     found = []
     for variant in range(2):
@@ -78,7 +80,7 @@ def main() -> None:
     trials = len(p)
     lines = [
         f"{len(photos)} images (fetched photos and crops of them, 1920 px) × {len(keys)} keys "
-        f"= {trials} trials of `verify` on unmarked images, fpr {DEFAULT_FPR:g}",
+        f"= {trials} trials of `verify` on unmarked images, fpr {DEFAULTS.fpr:g}",
         "",
         f'- said "present": {alarms} of {trials}',
         f"- bit accuracy against the mark: mean {np.mean(accuracies):.2%}, "

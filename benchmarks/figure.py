@@ -12,9 +12,9 @@ import cv2
 import numpy as np
 
 from watermark import Watermarker
-from watermark.files import plane_picture
-from watermark.io import Picture, read_image, write_image
-from watermark.runtime import assets_dir
+from watermark.app.files import plane_picture
+from watermark.app.io import Picture, read_image, write_image
+from watermark.nets.runtime import assets_dir
 
 GAIN = 20  # the difference is amplified 20× around mid-grey to be visible at all
 

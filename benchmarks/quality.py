@@ -16,9 +16,11 @@ from pathlib import Path
 
 import numpy as np
 
-from watermark import Watermarker, __version__, bench
+from watermark import Watermarker, __version__
+from watermark.app import bench
+from watermark.app.io import load_photo
 from watermark.config import TRAIN
-from watermark.train import split_photos
+from watermark.training.data import split_photos
 
 ATTACKS = (
     "identity",
@@ -45,7 +47,7 @@ def load_photos(folder: Path, long_side: int) -> list[tuple[str, np.ndarray]]:
     _, validation = split_photos(folder, TRAIN)
     photos = []
     for path in validation:
-        photos.append((path.name, bench.fit_long_side(bench.load_photo(path), long_side)))
+        photos.append((path.name, bench.fit_long_side(load_photo(path), long_side)))
     return photos
 
 

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import cv2
 
-from watermark.io import Picture, read_image, write_image
-from watermark.runtime import assets_dir
+from watermark.app.io import Picture, read_image, write_image
+from watermark.nets.runtime import assets_dir
 
 SIZES = {"12 MP": (4384, 2740), "50 MP": (8960, 5600)}
 

@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
-from conftest import photo
 
-from watermark import attacks
+from tests.images import photo
+from watermark.core import attacks
 
 IMAGE = photo(120, 160, seed=2)
 

@@ -9,11 +9,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from conftest import photo
 from PIL import Image
 
 from cli import main
-from watermark.io import read_image
+from tests.images import photo
+from watermark.app.io import read_image
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -112,7 +112,7 @@ def test_killed_run_resumes_to_exactly_one_valid_output_each(tmp_path: Path, mar
 def test_temporaries_of_a_killed_run_are_removed(messy: Path, mark_path: Path, tmp_path: Path):
     out = tmp_path / "out"
     (out / "sub").mkdir(parents=True)
-    stale = [out / ".a.jpg.k3j_x9q2.tmp", out / "sub" / ".b.png.0a1b2c3d.tmp"]
+    stale = [out / ".k3j_x9q2.tmp.a.jpg", out / "sub" / ".0a1b2c3d.tmp.b.png"]
     for path in stale:
         path.write_bytes(b"half a file")
     (out / ".notes.tmp").write_text("the user's own")

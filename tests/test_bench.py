@@ -1,7 +1,7 @@
 import numpy as np
-from conftest import photo
 
-from watermark import bench
+from tests.images import photo
+from watermark.app import bench
 
 
 def test_bench_records_every_photo_and_attack(watermarker):

@@ -6,10 +6,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from conftest import photo
 from PIL import Image
 
 from cli import main
+from tests.images import photo
 
 ROOT = Path(__file__).resolve().parent.parent
 

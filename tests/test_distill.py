@@ -5,12 +5,12 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
-from conftest import photo
 from PIL import Image
 
+from tests.images import photo
 from watermark.config import MODEL, TRAIN
-from watermark.runtime import assets_dir, load_network
-from watermark.tf_env import keras
+from watermark.nets.runtime import assets_dir, load_network
+from watermark.nets.tf_env import keras
 
 TINY = replace(
     TRAIN,
@@ -26,7 +26,7 @@ TINY = replace(
 
 
 def test_student_learns_the_teachers_residual(tmp_path: Path):
-    from watermark.distill import distill
+    from watermark.training.distill import distill
 
     images = tmp_path / "photos"
     images.mkdir()

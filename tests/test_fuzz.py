@@ -17,10 +17,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from conftest import photo
 from PIL import Image
 
 from cli import main
+from tests.images import photo
 
 
 def _png(pixels: np.ndarray, mode: str | None = None) -> bytes:
@@ -185,7 +185,7 @@ def test_unwritable_output_folder(tmp_path: Path, photo_path: Path, mark_path: P
     def refuse(*args, **kwargs):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr("watermark.io.tempfile.mkstemp", refuse)
+    monkeypatch.setattr("watermark.app.atomic.tempfile.mkstemp", refuse)
     target = tmp_path / "out.png"
     for args in (["embed", str(photo_path), str(mark_path)], ["extract", str(photo_path)]):
         result = CliRunner().invoke(main, [*args, "-o", str(target)])

@@ -4,10 +4,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import photo
 from PIL import Image, ImageCms
 
-from watermark.io import ImageError, Picture, read_image, save_atomically, write_image
+from tests.images import photo
+from watermark.app.atomic import save_atomically
+from watermark.app.errors import ImageError
+from watermark.app.io import Picture, read_image, write_image
 
 FORMATS = [".png", ".jpg", ".webp", ".tif", ".bmp"]
 LOSSLESS = {".png", ".tif", ".bmp"}
@@ -185,7 +187,7 @@ def test_unwritable_folder_is_reported(tmp_path: Path, monkeypatch):
     def refuse(*args, **kwargs):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr("watermark.io.tempfile.mkstemp", refuse)
+    monkeypatch.setattr("watermark.app.atomic.tempfile.mkstemp", refuse)
     with pytest.raises(ImageError, match="permission denied"):
         write_image(tmp_path / "o.png", Picture(photo(32, 32)))
     assert list(tmp_path.iterdir()) == []

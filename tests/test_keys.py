@@ -1,8 +1,8 @@
 import numpy as np
-from conftest import monogram
 
-from watermark.keys import whitening
-from watermark.marks import mark_plane
+from tests.images import monogram
+from watermark.core.keys import whitening
+from watermark.core.marks import mark_plane
 
 
 def test_whitening_is_undone_exactly():

@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
-from conftest import monogram
 
-from watermark.marks import MarkError, mark_plane, random_marks, to_grey
+from tests.images import monogram
+from watermark.core.marks import MarkError, mark_plane, random_marks, to_grey
 
 
 def test_plane_is_32_by_32_binary_with_dark_as_one():

@@ -1,6 +1,6 @@
 import numpy as np
 
-from watermark.masking import texture_gain
+from watermark.core.masking import texture_gain
 
 
 def test_gain_moves_energy_into_texture_and_keeps_it():

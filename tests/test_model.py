@@ -4,13 +4,13 @@ import numpy as np
 import pytest
 
 from watermark.config import MODEL
-from watermark.runtime import assets_dir
-from watermark.tf_env import keras
+from watermark.nets.runtime import assets_dir
+from watermark.nets.tf_env import keras
 
 
 @pytest.fixture(scope="module")
 def networks():
-    from watermark.model import build_embedder, build_extractor
+    from watermark.nets.model import build_embedder, build_extractor
 
     return build_embedder(), build_extractor()
 

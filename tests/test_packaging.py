@@ -25,9 +25,13 @@ def test_wheel_ships_weights_and_finds_them(tmp_path: Path):
     wheel = next(tmp_path.glob("wm-*.whl"))
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)
-    for name in ("embedder.tflite", "extractor.tflite", "embedder.keras", "mark.png", "sample.jpg"):
+    shipped = ("embedder.tflite", "extractor.tflite", "embedder.keras", "model.json", "mark.png")
+    for name in (*shipped, "sample.jpg"):
         assert (site / "watermark" / "assets" / name).exists(), name
-    code = "import watermark.runtime as r; print(r.assets_dir())"
+    code = (
+        "from watermark.nets.runtime import assets_dir; from watermark import Watermarker;"
+        "print(Watermarker().config.extractor_channels); print(assets_dir())"
+    )
     out = subprocess.run(
         [sys.executable, "-c", code],
         cwd=tmp_path,
@@ -35,4 +39,6 @@ def test_wheel_ships_weights_and_finds_them(tmp_path: Path):
         text=True,
         env={"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin"},
     )
-    assert Path(out.stdout.strip()) == site / "watermark" / "assets", out.stderr
+    channels, folder = out.stdout.split()
+    assert Path(folder) == site / "watermark" / "assets", out.stderr
+    assert int(channels) == 48  # the shipped model.json, read from the installed package

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from watermark.tiling import fold, plane_map, resize, working_shape
+from watermark.core.tiling import fold, plane_map, resize, working_shape
 
 
 @pytest.mark.parametrize(

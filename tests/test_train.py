@@ -6,12 +6,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import photo
 from PIL import Image
 
+from tests.images import photo
 from watermark.config import TRAIN
-from watermark.runtime import load_network
-from watermark.tf_env import keras
+from watermark.nets.runtime import load_network
+from watermark.nets.tf_env import keras
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +37,7 @@ TINY = replace(
 
 
 def test_loss_goes_down_and_training_resumes(images: Path, tmp_path: Path):
-    from watermark.train import train
+    from watermark.training.train import train
 
     keras.utils.set_random_seed(0)
     out = tmp_path / "run"

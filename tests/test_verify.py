@@ -4,11 +4,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from conftest import monogram, photo
 from PIL import Image
 
 from cli import main
-from watermark.verify import GRIDS, binomial_tail, decide
+from tests.images import monogram, photo
+from watermark.config import MODEL, SYNC
+from watermark.core.reading import search_size
+from watermark.core.verify import binomial_tail, decide
+
+SEARCH = search_size(MODEL, SYNC)
 
 
 def test_binomial_tail_exact_values():
@@ -23,12 +27,12 @@ def test_decide_counts_and_thresholds():
     expected = np.zeros((32, 32))
     good = np.zeros((32, 32))
     good.flat[:40] = 1  # 984 of 1024 agree
-    verdict = decide(expected, [good])
+    verdict = decide(expected, [good], SEARCH)
     assert (verdict.bits, verdict.matching, verdict.present) == (1024, 984, True)
-    assert verdict.p_value == pytest.approx(2 * GRIDS * binomial_tail(984, 1024))
+    assert verdict.p_value == pytest.approx(2 * SEARCH.grids * binomial_tail(984, 1024))
     coin = np.random.default_rng(0).integers(0, 2, (32, 32))
-    assert not decide(expected, [coin]).present
-    assert decide(expected, [good], fpr=1e-300).present is False
+    assert not decide(expected, [coin], SEARCH).present
+    assert decide(expected, [good], SEARCH, fpr=1e-300).present is False
 
 
 def test_verify_command_exit_codes(tmp_path: Path, mark_path: Path):

@@ -5,10 +5,10 @@ import sys
 
 import numpy as np
 import pytest
-from conftest import monogram, photo
 
+from tests.images import monogram, photo
 from watermark import ImageTooSmall, Watermarker
-from watermark.metrics import bit_accuracy, psnr
+from watermark.core.metrics import bit_accuracy, psnr
 
 
 def test_embed_keeps_shape_and_dtype_and_is_faint(watermarker):

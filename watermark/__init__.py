@@ -1,5 +1,10 @@
 """wm: invisible, robust image watermarking.
 
+The layers, bottom up: `config` (every tunable number); `core` (pure functions on numpy
+arrays); `nets` (the Keras models and how they are run); `watermarker` (the Python API: core
+and networks together); `training` (how the networks are made, with TensorFlow); `app` (files,
+folders, reports); `cli.py`, beside the package, parses and prints.
+
 `from watermark import Watermarker` is cheap: nothing imports TensorFlow until a network is
 needed, and the default inference backend (LiteRT) never does.
 """
@@ -16,7 +21,7 @@ def __getattr__(name: str):
 
         return getattr(watermarker, name)
     if name == "MarkError":
-        from .marks import MarkError
+        from .core.marks import MarkError
 
         return MarkError
     raise AttributeError(f"module 'watermark' has no attribute {name!r}")

@@ -1,8 +1,18 @@
-"""Every tunable number of the model, its geometry and its training, in one place."""
+"""Every tunable number of the model, its geometry and its training, in one place.
+
+The configs are passed down to whatever needs them; the module-level instances are the
+defaults. A `ModelConfig` also travels with the weights it describes (`model.json` beside them,
+`model_config_json` / `load_model_config`), so that weights are always run, and training always
+resumed, with the geometry and sizes they were made with.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import json
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+
+MODEL_CONFIG_FILE = "model.json"
 
 
 @dataclass(frozen=True)
@@ -53,11 +63,12 @@ class SyncConfig:
 
 
 @dataclass(frozen=True)
-class AttackConfig:
-    """Ranges of the training noise layer at full strength (reached after the ramp)."""
+class NoiseConfig:
+    """Ranges of the training noise layer at full strength (reached after the ramp), in the
+    units of the attacks' parameters (see `core.attacks`)."""
 
     jpeg_quality: tuple[int, int] = (40, 95)
-    noise_sigma: float = 8.0 / 255.0
+    noise_sigma: float = 12.0  # per RGB channel on 0–255: 8 grey levels of luma noise
     blur_sigma: tuple[float, float] = (0.3, 1.5)
     resize_scale: tuple[float, float] = (0.45, 0.95)
     cropout_keep: tuple[float, float] = (0.25, 1.0)
@@ -115,10 +126,39 @@ class EmbedConfig:
     masking_cap: float = 4.0  # largest gain relative to the root mean square
 
 
-LUMA_WEIGHTS = (0.299, 0.587, 0.114)  # ITU-R BT.601, as OpenCV's RGB2GRAY and JPEG's Y
+@dataclass(frozen=True)
+class Defaults:
+    """What the commands and the API do when not told otherwise."""
 
+    strength: float = 1.0  # residual gain (see `EmbedConfig.residual_gain`)
+    quality: int = 95  # JPEG/WebP quality of outputs
+    fpr: float = 1e-6  # false-alarm probability `verify` allows
+    view_size: int = 256  # px: side of a recovered mark written as a picture
+    random_planes: int = 5  # planes `wm bench` draws when given no mark
+
+
+DEFAULTS = Defaults()
 MODEL = ModelConfig()
 EMBED = EmbedConfig()
 SYNC = SyncConfig()
-ATTACKS = AttackConfig()
+NOISE = NoiseConfig()
 TRAIN = TrainConfig()
+
+
+def model_config_json(config: ModelConfig) -> str:
+    """`config` as the text of a `model.json`."""
+    return json.dumps(asdict(config), indent=1) + "\n"
+
+
+def load_model_config(folder: Path) -> ModelConfig:
+    """The `ModelConfig` in `folder`'s `model.json`; fields it does not name keep defaults."""
+    path = Path(folder) / MODEL_CONFIG_FILE
+    try:
+        saved = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise FileNotFoundError(f"{path}: no model config beside these weights") from None
+    known = {f.name for f in fields(ModelConfig)}
+    unknown = set(saved) - known
+    if unknown:
+        raise ValueError(f"{path}: unknown model settings {', '.join(sorted(unknown))}")
+    return ModelConfig(**saved)

@@ -1,10 +1,11 @@
 """The Python API: embed a mark in a photo, extract it back.
 
 Pixels in, pixels out: images are numpy arrays (H×W×3 RGB or H×W grey, uint8 or uint16); file
-formats, alpha and metadata are `io`'s business. The residual is computed on luma at the working
-resolution (see `tiling`), upsampled to full size and added in float to every colour channel
-alike: R, G and B move together, so luma changes and chroma does not (no colour shift), and
-there is a single rounding to the output's integer type.
+formats, alpha and metadata are `app.io`'s business. This is where the core's array functions
+meet the networks (`nets`), with the configs passed down. The residual is computed on luma at
+the working resolution (see `tiling`), upsampled to full size and added in float to every
+colour channel alike: R, G and B move together, so luma changes and chroma does not (no colour
+shift), and there is a single rounding to the output's integer type.
 """
 
 from __future__ import annotations
@@ -15,24 +16,25 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from .config import EMBED, MODEL, SYNC, EmbedConfig, ModelConfig
-from .keys import whitening
-from .marks import mark_plane
-from .masking import texture_gain
-from .runtime import load_network
-from .sync import (
-    Lattice,
+from .config import DEFAULTS, EMBED, SYNC, EmbedConfig, ModelConfig, SyncConfig, load_model_config
+from .core.keys import whitening
+from .core.lattice import Lattice
+from .core.luma import luma as to_luma
+from .core.marks import mark_plane
+from .core.masking import texture_gain
+from .core.reading import (
     Reading,
     find_picture,
     half_cell_readings,
     locate,
     picture_score,
     read_in_place,
+    search_size,
 )
-from .tiling import fold, plane_map, resize, working_shape
-from .verify import DEFAULT_FPR, Verdict, decide
-
-ROWS_PER_CHUNK = 1024  # rows added at a time: bounds float temporaries on huge photos
+from .core.rows import row_chunks
+from .core.tiling import fold, plane_map, resize, working_shape
+from .core.verify import Verdict, decide
+from .nets.runtime import assets_dir, load_network
 
 
 class ImageTooSmall(ValueError):
@@ -69,12 +71,14 @@ class Watermarker:
         self,
         weights: Path | None = None,
         backend: str = "auto",
-        config: ModelConfig = MODEL,
         threads: int | None = None,
         embed_config: EmbedConfig = EMBED,
+        sync_config: SyncConfig = SYNC,
     ):
-        """`threads`: CPU threads per network (LiteRT); default all cores. Batch workers use 1."""
-        self.config, self.embed_config = config, embed_config
+        """`weights`: a folder with the networks and their `model.json` (default: shipped).
+        `threads`: CPU threads per network (LiteRT); default all cores."""
+        self.config: ModelConfig = load_model_config(weights or assets_dir())
+        self.embed_config, self.sync_config = embed_config, sync_config
         self.weights, self.backend, self.threads = weights, backend, threads
         self._embedder = self._extractor = None
 
@@ -95,13 +99,21 @@ class Watermarker:
         return mark_plane(mark, self.config.plane_size)
 
     def embed(
-        self, image: np.ndarray, mark: np.ndarray, strength: float = 1.0, key: str | None = None
+        self,
+        image: np.ndarray,
+        mark: np.ndarray,
+        strength: float = DEFAULTS.strength,
+        key: str | None = None,
     ) -> np.ndarray:
         """`image` with `mark` (a picture: logo, monogram) hidden in it; same shape and dtype."""
         return self.embed_plane(image, self.mark_plane(mark), strength, key)
 
     def embed_plane(
-        self, image: np.ndarray, plane: np.ndarray, strength: float = 1.0, key: str | None = None
+        self,
+        image: np.ndarray,
+        plane: np.ndarray,
+        strength: float = DEFAULTS.strength,
+        key: str | None = None,
     ) -> np.ndarray:
         """`image` with a 32×32 binary `plane` (1 = dark) hidden in it; same shape and dtype.
 
@@ -125,13 +137,17 @@ class Watermarker:
         return self.read(image, key).plane
 
     def verify(
-        self, image: np.ndarray, mark: np.ndarray, key: str | None = None, fpr: float = DEFAULT_FPR
+        self, image: np.ndarray, mark: np.ndarray, key: str | None = None, fpr: float = DEFAULTS.fpr
     ) -> Verdict:
         """Does `image` carry `mark` (under `key`)? See `verify` for the test and its null."""
         return self.verify_plane(image, self.mark_plane(mark), key, fpr)
 
     def verify_plane(
-        self, image: np.ndarray, plane: np.ndarray, key: str | None = None, fpr: float = DEFAULT_FPR
+        self,
+        image: np.ndarray,
+        plane: np.ndarray,
+        key: str | None = None,
+        fpr: float = DEFAULTS.fpr,
     ) -> Verdict:
         """`verify` against a ready 32×32 binary plane (1 = dark), as `mark_plane` makes.
 
@@ -139,26 +155,29 @@ class Watermarker:
         tried, then shifted on the likeliest grid; it stops as soon as the mark is present.
         """
         expected = whitening(key, self.config.plane_size).apply(plane)
+        search = search_size(self.config, self.sync_config)
         whitened, reading = self._read_in_place(image)
         placed = [whitened]
-        verdict = decide(expected, placed, fpr=fpr)
+        verdict = decide(expected, placed, search, fpr=fpr)
         for other in reading.others:
             if verdict.present:
                 return verdict
             placed.append(read_in_place(other, self.extractor, self.config))
-            verdict = decide(expected, placed, fpr=fpr)
+            verdict = decide(expected, placed, search, fpr=fpr)
         if verdict.present:
             return verdict
         shifted = half_cell_readings(reading.image, self.extractor, self.config)
-        return decide(expected, placed, shifted, fpr)
+        return decide(expected, placed, search, shifted, fpr)
 
     def read(self, image: np.ndarray, key: str | None = None) -> Extraction:
         """Read the plane, wherever a crop, resize or rotation has put its grid (see `sync`)."""
         whitened, reading = self._read_in_place(image)
         undo = whitening(key, self.config.plane_size).undo
         plane, shift = undo(whitened), None
-        if picture_score(plane) < SYNC.picture_agreement:
-            found = find_picture(reading.image, whitened, self.extractor, undo, self.config)
+        if picture_score(plane) < self.sync_config.picture_agreement:
+            found = find_picture(
+                reading.image, whitened, self.extractor, undo, self.config, self.sync_config
+            )
             if found is not None:
                 plane, shift = undo(found[0]), found[1]
         confidence = float(np.mean(np.abs(2.0 * plane - 1.0)))
@@ -167,7 +186,7 @@ class Watermarker:
     def _read_in_place(self, image: np.ndarray) -> tuple[np.ndarray, Reading]:
         """(the soft whitened plane, first cell at the centre; how it was read)."""
         luma, shape, _ = self._working_luma(image, self.config.min_read_side)
-        reading = locate(luma, shape, self.extractor, self.config)
+        reading = locate(luma, shape, self.extractor, self.config, self.sync_config)
         return fold(reading.bit_map, None, self.config), reading
 
     def _working_luma(
@@ -180,12 +199,7 @@ class Watermarker:
         image = np.asarray(image)
         if image.dtype not in (np.uint8, np.uint16):
             raise TypeError(f"images must be uint8 or uint16, not {image.dtype}")
-        if image.ndim == 3 and image.shape[2] == 3:
-            grey = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
-        elif image.ndim == 2:
-            grey = image
-        else:
-            raise ValueError(f"images must be H×W×3 RGB or H×W grey, not shape {image.shape}")
+        grey = to_luma(image)
         if min(grey.shape) < minimum:
             height, width = grey.shape
             raise ImageTooSmall(
@@ -205,8 +219,7 @@ def _add_residual(image: np.ndarray, residual: np.ndarray) -> np.ndarray:
     """
     out = np.empty_like(image)
     top = np.iinfo(image.dtype).max
-    for start in range(0, image.shape[0], ROWS_PER_CHUNK):
-        rows = slice(start, start + ROWS_PER_CHUNK)
+    for rows in row_chunks(image.shape[0]):
         delta = np.rint(residual[rows])
         up = np.clip(delta, 0, top).astype(image.dtype)
         down = np.clip(-delta, 0, top).astype(image.dtype)

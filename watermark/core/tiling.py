@@ -24,7 +24,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from .config import MODEL, ModelConfig
+from ..config import MODEL, ModelConfig
 
 
 def working_shape(height: int, width: int, config: ModelConfig = MODEL) -> tuple[int, int]:
@@ -34,10 +34,12 @@ def working_shape(height: int, width: int, config: ModelConfig = MODEL) -> tuple
     """
     scale = min(1.0, config.work_long_side / max(height, width))
     scale = max(scale, min(1.0, config.min_side / min(height, width)))
-    return _round_to_cell(height * scale, config), _round_to_cell(width * scale, config)
+    return round_to_cell(height * scale, config), round_to_cell(width * scale, config)
 
 
-def _round_to_cell(length: float, config: ModelConfig) -> int:
+def round_to_cell(length: float, config: ModelConfig) -> int:
+    """The nearest multiple of two cells (at least one pair): a working side, whose centre is a
+    cell corner."""
     pair = 2 * config.cell
     return max(pair, round(length / pair) * pair)
 

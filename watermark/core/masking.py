@@ -16,7 +16,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from .config import EMBED, EmbedConfig
+from ..config import EMBED, EmbedConfig
 
 
 def texture_gain(luma: np.ndarray, residual: np.ndarray, config: EmbedConfig = EMBED) -> np.ndarray:

@@ -12,13 +12,12 @@ compose theirs. All are fully convolutional, so one set of weights serves any im
 - The extractor maps (attacked) luma back to a soft bit map at H/4×W/4, sigmoid output.
 
 Everything after the first layer runs at 1/16 of the working pixels: measured here, the first
-design with half- and full-resolution layers took 0.6–0.8 s per 1024×640 image on 2 cores,
-this one a fraction of that (see benchmarks/).
+design with half- and full-resolution layers was several times slower (see benchmarks/).
 """
 
 from __future__ import annotations
 
-from .config import MODEL, ModelConfig
+from ..config import MODEL, ModelConfig
 from .tf_env import keras
 
 layers = keras.layers

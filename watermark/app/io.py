@@ -11,14 +11,12 @@ Choices a user may notice, also in the README:
 - CMYK JPEGs are converted to RGB; their CMYK ICC profile is not carried over.
 - BMP keeps no EXIF/ICC; JPEG keeps no alpha (a note says so when that drops something).
 
-Writing goes to a temporary file in the target folder, then a rename: a crash never leaves a
-half-written output, and an existing file is only replaced when `force` is set.
+What each format keeps is in `formats`. Writing goes through `atomic`: a crash never leaves
+a half-written output, and an existing file is only replaced when `force` is set.
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,23 +24,10 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-READ_FORMATS = {"PNG", "JPEG", "MPO", "WEBP", "TIFF", "BMP"}
-SUFFIX_FORMATS = {
-    ".png": "PNG",
-    ".jpg": "JPEG",
-    ".jpeg": "JPEG",
-    ".webp": "WEBP",
-    ".tif": "TIFF",
-    ".tiff": "TIFF",
-    ".bmp": "BMP",
-}
-FORMAT_SUFFIX = {
-    "PNG": ".png",
-    "JPEG": ".jpg",
-    "WEBP": ".webp",
-    "TIFF": ".tif",
-    "BMP": ".bmp",
-}
+from . import formats
+from .atomic import save_atomically
+from .errors import ImageError
+
 MAX_PIXELS = 150_000_000
 ORIENTATION_TAG = 0x0112
 # A TIFF's getexif() also holds the file's own structure (size, strips, sample format...):
@@ -53,15 +38,8 @@ TIFF_STRUCTURE_TAGS = {
     317, 320, 322, 323, 324, 325, 338, 339, 340, 341, 530, 531, 532,
 }
 # fmt: on
-NO_ALPHA = {"JPEG"}
-NO_METADATA = {"BMP"}
-SIXTEEN_BIT = {"PNG", "TIFF"}
 
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
-
-
-class ImageError(Exception):
-    """A file that cannot be read or written as asked; the message names the file."""
 
 
 @dataclass
@@ -70,7 +48,7 @@ class Picture:
 
     pixels: np.ndarray  # H×W×3 RGB or H×W grey; uint8, or uint16 (grey only)
     alpha: np.ndarray | None = None
-    format: str = "PNG"
+    format: formats.Format = formats.FORMATS[0]  # PNG: what a new picture is written as
     exif: bytes | None = None
     icc_profile: bytes | None = None
     dpi: tuple[float, float] | None = None
@@ -111,11 +89,10 @@ def read_image(path: Path | str) -> Picture:
 
 
 def _decode(path: Path, image: Image.Image) -> Picture:
-    if image.format not in READ_FORMATS:
-        raise ImageError(
-            f"{path}: {image.format} images are not supported (PNG, JPEG, WebP, TIFF, BMP)"
-        )
-    if getattr(image, "n_frames", 1) > 1 and image.format != "MPO":
+    source_format = formats.by_name(image.format)
+    if source_format is None:
+        raise ImageError(f"{path}: {image.format} images are not supported ({formats.labels()})")
+    if getattr(image, "n_frames", 1) > 1 and image.format not in source_format.aliases:
         raise ImageError(f"{path}: animated or multi-page images are not supported")
     if image.width * image.height > MAX_PIXELS:
         raise ImageError(f"{path}: too large (over {MAX_PIXELS:,} pixels)")
@@ -123,7 +100,6 @@ def _decode(path: Path, image: Image.Image) -> Picture:
     exif, notes = _exif(image)
     icc = image.info.get("icc_profile")
     dpi = image.info.get("dpi")
-    source_format = "JPEG" if image.format == "MPO" else image.format
     if image.mode == "CMYK":
         icc = None
         notes.append("CMYK converted to RGB (its ICC profile is not kept)")
@@ -171,14 +147,12 @@ def _pixels(path: Path, image: Image.Image) -> tuple[np.ndarray, np.ndarray | No
     return values.copy(), None
 
 
-def output_format(path: Path) -> str:
-    try:
-        return SUFFIX_FORMATS[path.suffix.lower()]
-    except KeyError:
-        known = ", ".join(sorted(SUFFIX_FORMATS))
-        raise ImageError(
-            f"{path}: unknown output type {path.suffix!r} (use one of {known})"
-        ) from None
+def output_format(path: Path) -> formats.Format:
+    fmt = formats.by_suffix(path)
+    if fmt is None:
+        known = ", ".join(formats.suffixes())
+        raise ImageError(f"{path}: unknown output type {path.suffix!r} (use one of {known})")
+    return fmt
 
 
 def write_image(
@@ -189,28 +163,28 @@ def write_image(
     fmt = output_format(path)
     image, notes = _to_pil(picture, fmt)
     options: dict = {}
-    if fmt in ("JPEG", "WEBP"):
+    if fmt.quality:
         options["quality"] = quality
-    if fmt not in NO_METADATA:
+    if fmt.metadata:
         if picture.exif:
             options["exif"] = picture.exif
         if picture.icc_profile:
             options["icc_profile"] = picture.icc_profile
     elif picture.exif or picture.icc_profile:
-        notes.append(f"{fmt} keeps no EXIF or ICC profile: not carried over")
-    if picture.dpi and fmt in ("PNG", "JPEG", "TIFF", "BMP"):
+        notes.append(f"{fmt.name} keeps no EXIF or ICC profile: not carried over")
+    if picture.dpi and fmt.dpi:
         options["dpi"] = picture.dpi
-    save_atomically(path, lambda target: image.save(target, format=fmt, **options), force)
+    save_atomically(path, lambda target: image.save(target, format=fmt.name, **options), force)
     return notes
 
 
-def _to_pil(picture: Picture, fmt: str) -> tuple[Image.Image, list[str]]:
+def _to_pil(picture: Picture, fmt: formats.Format) -> tuple[Image.Image, list[str]]:
     pixels, alpha, notes = picture.pixels, picture.alpha, []
-    if pixels.dtype == np.uint16 and fmt not in SIXTEEN_BIT:
+    if pixels.dtype == np.uint16 and not fmt.sixteen_bit:
         pixels = to_8bit(pixels)
-        notes.append(f"{fmt} has no 16-bit mode: written as 8-bit")
-    if alpha is not None and (fmt in NO_ALPHA or pixels.dtype == np.uint16):
-        notes.append(f"alpha channel dropped: {fmt} output here has no alpha")
+        notes.append(f"{fmt.name} has no 16-bit mode: written as 8-bit")
+    if alpha is not None and (not fmt.alpha or pixels.dtype == np.uint16):
+        notes.append(f"alpha channel dropped: {fmt.name} output here has no alpha")
         alpha = None
     if pixels.dtype == np.uint16:
         return Image.fromarray(pixels), notes
@@ -228,61 +202,7 @@ def to_8bit(pixels: np.ndarray) -> np.ndarray:
     return ((pixels.astype(np.uint32) * 255 + 32767) // 65535).astype(np.uint8)
 
 
-def refuse_existing(path: Path, force: bool) -> None:
-    if path.exists() and not force:
-        raise ImageError(f"{path}: already exists (use --force to overwrite)")
-
-
-def temporary_beside(path: Path) -> str:
-    """An empty temporary file in `path`'s folder, with the usual permissions (not 0600)."""
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise ImageError(f"{path}: folder {folder} does not exist")
-    try:
-        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    except PermissionError:
-        raise ImageError(f"{path}: cannot write in {folder} (permission denied)") from None
-    os.close(handle)
-    os.chmod(temporary, 0o666 & ~_umask())
-    return temporary
-
-
-def save_atomically(path: Path, write, force: bool = False) -> None:
-    """Call `write(temporary_path)` in the target folder, then move it to `path`.
-
-    Without `force`, an existing `path` is never replaced, even by a file that appears while
-    writing: the final step is a hard link, which fails if the name is taken.
-    """
-    path = Path(path)
-    refuse_existing(path, force)
-    temporary = temporary_beside(path)
-    try:
-        write(temporary)
-        publish(temporary, path, force)
-    except ImageError:
-        raise
-    except OSError as error:
-        raise ImageError(f"{path}: cannot write ({error.strerror or error})") from None
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-
-
-def _umask() -> int:
-    current = os.umask(0)
-    os.umask(current)
-    return current
-
-
-def publish(temporary: str, path: Path, force: bool) -> None:
-    """Move a finished temporary file to `path`; without `force`, never replace a file."""
-    if force:
-        os.replace(temporary, path)
-        return
-    try:
-        os.link(temporary, path)
-    except FileExistsError:
-        refuse_existing(path, force)
-    except OSError:  # file systems without hard links
-        refuse_existing(path, force)
-        os.replace(temporary, path)
+def load_photo(path: Path | str) -> np.ndarray:
+    """A file as the H×W×3 RGB uint8 photo the attacks expect (grey and 16-bit converted)."""
+    pixels = to_8bit(read_image(path).pixels)
+    return np.repeat(pixels[..., None], 3, axis=2) if pixels.ndim == 2 else pixels

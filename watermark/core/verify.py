@@ -8,13 +8,14 @@ number of agreeing bits k of n is then Binomial(n, 1/2), and p = P[Binomial(n, 1
 probability that such an image scores at least as well. Present when p ≤ `fpr`.
 
 Two kinds of count are tested. In place: the plane read where it should be on each grid the
-reader tries (the copy as it is, as if only downsized, and rectified for each lattice `sync`
-finds: up to `GRIDS` grids), as an uncropped, resized, rotated or centrally cropped copy has it.
-Shifted: the best over all 1024 cyclic shifts of the plane and the `PHASES` half-cell phases it
-may be read at on the likeliest grid (a crop off the centre moves it by cells and part of a
-cell). The reported p is the Bonferroni bound over both kinds and all those tries,
-2·min(GRIDS·p_place, PHASES·1024·p_shifted): still an upper bound on the false-alarm
-probability (also when fewer were read, since a bigger p is only more careful).
+reader may try (the copy as it is, as if only downsized, and rectified for each lattice
+`lattice.find_lattices` finds: `grids` of them, see `reading.search_size`), as an uncropped,
+resized, rotated or centrally cropped copy has it. Shifted: the best over all 1024 cyclic
+shifts of the plane and the `phases` half-cell phases it may be read at on the likeliest grid
+(a crop off the centre moves it by cells and part of a cell). The reported p is the Bonferroni
+bound over both kinds and all those tries, 2·min(grids·p_place, phases·1024·p_shifted): still
+an upper bound on the false-alarm probability (also when fewer were read, since a bigger p is
+only more careful).
 
 Not covered: an image marked with *another mark under the same key*. The mask cancels out and
 the count measures how alike the two marks are (two logos with large white areas can agree on
@@ -29,11 +30,7 @@ from math import comb
 
 import numpy as np
 
-from .config import SYNC
-
-DEFAULT_FPR = 1e-6
-PHASES = 4  # half-cell phases a shifted plane may be read at (see `sync.find_picture`)
-GRIDS = 2 + SYNC.max_candidates  # grids the plane may be read in place on (see `sync.locate`)
+from ..config import DEFAULTS
 
 
 @dataclass(frozen=True)
@@ -58,16 +55,26 @@ def binomial_tail(matching: int, bits: int) -> float:
     return tail / 2**bits
 
 
+@dataclass(frozen=True)
+class SearchSize:
+    """How many readings the reader may make of one copy: `grids` in place, and on the
+    likeliest grid `phases` half-cell phases × every cyclic shift (see `reading`)."""
+
+    grids: int
+    phases: int
+
+
 def decide(
     expected: np.ndarray,
     placed: Sequence[np.ndarray],
+    search: SearchSize,
     shifted: Sequence[np.ndarray] = (),
-    fpr: float = DEFAULT_FPR,
+    fpr: float = DEFAULTS.fpr,
 ) -> Verdict:
     """Compare an expected binary plane with soft readings (probabilities of 1, 32×32 each):
     `placed`, read in place on each grid tried, the likeliest first; `shifted`, read on that
     grid at the other half-cell phases. The likeliest grid's reading and `shifted` are also
-    searched over all cyclic shifts."""
+    searched over all cyclic shifts. `search` is what the p-value pays for."""
     expected_bits = np.asarray(expected) > 0.5
     bits = expected_bits.size
     in_place = max(_matches_at(expected_bits, soft) for soft in placed)
@@ -75,8 +82,8 @@ def decide(
         shift_matches(expected_bits, np.asarray(soft) > 0.5) for soft in (placed[0], *shifted)
     ]
     best = max(int(matches.max()) for matches in searched)
-    p_place = binomial_tail(in_place, bits) * GRIDS
-    p_shifted = binomial_tail(best, bits) * PHASES * bits
+    p_place = binomial_tail(in_place, bits) * search.grids
+    p_shifted = binomial_tail(best, bits) * search.phases * bits
     matching = in_place if p_place <= p_shifted else best
     p_value = min(1.0, 2.0 * min(p_place, p_shifted))
     return Verdict(bits, matching, matching / bits, p_value, p_value <= fpr)

@@ -15,21 +15,16 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from .io import (
-    FORMAT_SUFFIX,
-    SUFFIX_FORMATS,
-    ImageError,
-    Picture,
-    read_image,
-    refuse_existing,
-    write_image,
-)
-from .marks import MarkError
-from .metrics import psnr
-from .verify import DEFAULT_FPR, Verdict
-from .watermarker import Extraction, ImageTooSmall, Watermarker
-
-VIEW_SIZE = 256
+from ..config import DEFAULTS
+from ..core import attacks
+from ..core.marks import MarkError
+from ..core.metrics import psnr
+from ..core.verify import Verdict
+from ..watermarker import Extraction, ImageTooSmall, Watermarker
+from . import formats
+from .atomic import refuse_existing
+from .errors import ImageError
+from .io import Picture, load_photo, read_image, write_image
 
 
 @dataclass(frozen=True)
@@ -46,14 +41,10 @@ class ExtractResult:
     notes: list[str]
 
 
-def default_embed_output(image: Path, fmt: str) -> Path:
+def default_embed_output(image: Path, fmt: formats.Format) -> Path:
     """photo.jpg -> photo.wm.jpg, next to the input."""
-    suffix = image.suffix if image.suffix.lower() in _suffixes(fmt) else FORMAT_SUFFIX[fmt]
+    suffix = image.suffix if formats.by_suffix(image) == fmt else fmt.suffix
     return image.with_name(f"{image.stem}.wm{suffix}")
-
-
-def _suffixes(fmt: str) -> set[str]:
-    return {suffix for suffix, name in SUFFIX_FORMATS.items() if name == fmt}
 
 
 def default_extract_output(image: Path) -> Path:
@@ -73,8 +64,8 @@ def embed_file(
     image: Path,
     mark: Path,
     output: Path | None = None,
-    strength: float = 1.0,
-    quality: int = 95,
+    strength: float = DEFAULTS.strength,
+    quality: int = DEFAULTS.quality,
     force: bool = False,
     watermarker: Watermarker | None = None,
     key: str | None = None,
@@ -113,7 +104,7 @@ def embed_plane_file(
 def extract_file(
     image: Path,
     output: Path | None = None,
-    size: int = VIEW_SIZE,
+    size: int = DEFAULTS.view_size,
     force: bool = False,
     watermarker: Watermarker | None = None,
     key: str | None = None,
@@ -134,6 +125,17 @@ def plane_picture(bits: np.ndarray, size: int) -> np.ndarray:
     return cv2.resize(picture, (size, size), interpolation=cv2.INTER_NEAREST)
 
 
+def attack_file(image: Path, spec: str, output: Path, force: bool = False) -> Path:
+    """`image` after the attack `spec` (e.g. jpeg:50, see `core.attacks`), written to `output`."""
+    photo = load_photo(image)
+    try:
+        attacked = attacks.apply(photo, spec)
+    except (ValueError, cv2.error) as error:  # unknown name, or a parameter the filter refuses
+        raise ImageError(f"{spec}: {str(error).strip().splitlines()[-1]}") from None
+    write_image(output, Picture(attacked), force=force)
+    return output
+
+
 def _refuse_input_as_output(image: Path, output: Path) -> None:
     if output.exists() and output.resolve() == image.resolve():
         raise ImageError(f"{output}: is the input; wm never modifies its input")
@@ -143,7 +145,7 @@ def verify_file(
     image: Path,
     mark: Path,
     key: str | None = None,
-    fpr: float = DEFAULT_FPR,
+    fpr: float = DEFAULTS.fpr,
     watermarker: Watermarker | None = None,
 ) -> Verdict:
     watermarker = watermarker or Watermarker()

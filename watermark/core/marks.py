@@ -13,7 +13,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from .config import LUMA_WEIGHTS, MODEL
+from ..config import MODEL
+from .luma import luma
 
 
 class MarkError(ValueError):
@@ -28,7 +29,7 @@ def to_grey(image: np.ndarray) -> np.ndarray:
     if values.ndim != 3 or values.shape[2] not in (1, 2, 3, 4):
         raise MarkError(f"a mark must be 2-D or have 1-4 channels, not shape {image.shape}")
     colour = values[..., :1] if values.shape[2] <= 2 else values[..., :3]
-    grey = colour.mean(axis=2) if colour.shape[2] == 1 else colour @ np.float32(LUMA_WEIGHTS)
+    grey = colour[..., 0] if colour.shape[2] == 1 else luma(colour)
     if values.shape[2] in (2, 4):
         alpha = values[..., -1]
         grey = grey * alpha + (1.0 - alpha)

@@ -1,14 +1,20 @@
-"""Finding the mark's grid again: the lattice, rectifying, reading after crops and rotations."""
+"""Finding the mark's grid again (`core.lattice`) and reading after crops and rotations
+(`core.reading`)."""
 
 import cv2
 import numpy as np
 import pytest
-from conftest import monogram, photo
 
-from watermark import attacks
-from watermark.metrics import bit_accuracy
-from watermark.sync import Lattice, find_lattices, picture_score, rectify, shrunk_lattice
-from watermark.verify import GRIDS, decide
+from tests.images import monogram, photo
+from watermark.config import MODEL, SYNC
+from watermark.core import attacks
+from watermark.core.lattice import Lattice, find_lattices, rectify, shrunk_lattice
+from watermark.core.luma import luma
+from watermark.core.metrics import bit_accuracy
+from watermark.core.reading import picture_score, search_size
+from watermark.core.verify import decide
+
+SEARCH = search_size(MODEL, SYNC)
 
 
 def periodic_texture(height: int, width: int, period: int = 128, seed: int = 0) -> np.ndarray:
@@ -16,7 +22,7 @@ def periodic_texture(height: int, width: int, period: int = 128, seed: int = 0) 
     rng = np.random.default_rng(seed)
     tile = rng.normal(0, 0.02, (period, period)).astype(np.float32)
     pattern = np.tile(tile, (-(-height // period), -(-width // period)))[:height, :width]
-    base = cv2.cvtColor(photo(height, width, seed), cv2.COLOR_RGB2GRAY) / np.float32(255)
+    base = luma(photo(height, width, seed)) / np.float32(255)
     return base + pattern
 
 
@@ -27,14 +33,14 @@ def turned(luma: np.ndarray, degrees: float, scale: float) -> np.ndarray:
 
 
 def test_lattice_of_an_unedited_pattern():
-    lattice = find_lattices(periodic_texture(512, 768))[0]
+    lattice = find_lattices(periodic_texture(512, 768), SYNC)[0]
     assert np.allclose(lattice.across, [128, 0], atol=0.2)
     assert np.allclose(lattice.down, [0, 128], atol=0.2)
 
 
 @pytest.mark.parametrize(("degrees", "scale"), [(3.0, 1.0), (-5.0, 0.8), (0.0, 1.4)])
 def test_lattice_gives_rotation_and_scale(degrees: float, scale: float):
-    lattice = find_lattices(turned(periodic_texture(640, 896), degrees, scale))[0]
+    lattice = find_lattices(turned(periodic_texture(640, 896), degrees, scale), SYNC)[0]
     assert lattice.rotation == pytest.approx(degrees, abs=0.15)
     assert lattice.period == pytest.approx(128 * scale, rel=0.005)
 
@@ -42,13 +48,13 @@ def test_lattice_gives_rotation_and_scale(degrees: float, scale: float):
 def test_a_textures_lattice_does_not_hide_the_marks():
     """A stronger periodic texture (tiles every 90 px) over the mark's 128-px pattern."""
     luma = periodic_texture(768, 768) + 2 * periodic_texture(768, 768, period=90, seed=3)
-    periods = [round(lattice.period) for lattice in find_lattices(luma)]
+    periods = [round(lattice.period) for lattice in find_lattices(luma, SYNC)]
     assert 128 in periods and 90 in periods
 
 
 def test_lattice_of_a_short_strip():
     """A wide strip, a little over two periods down: the down peaks are faint."""
-    lattice = find_lattices(periodic_texture(272, 960))[0]
+    lattice = find_lattices(periodic_texture(272, 960), SYNC)[0]
     assert np.allclose(lattice.across, [128, 0], atol=0.5)
     assert np.allclose(lattice.down, [0, 128], atol=0.5)
 
@@ -56,21 +62,21 @@ def test_lattice_of_a_short_strip():
 @pytest.mark.parametrize(
     "luma",
     [
-        cv2.cvtColor(photo(512, 768, seed=2), cv2.COLOR_RGB2GRAY) / np.float32(255),
+        luma(photo(512, 768, seed=2)) / np.float32(255),
         np.full((400, 600), 0.5, np.float32),
         np.zeros((60, 80), np.float32),  # too small to hold two periods
     ],
     ids=["photo", "flat", "tiny"],
 )
 def test_no_lattice_without_a_pattern(luma: np.ndarray):
-    assert find_lattices(luma) == []
+    assert find_lattices(luma, SYNC) == []
 
 
 def test_rectify_undoes_rotation_and_scale_about_the_centre():
     luma = turned(periodic_texture(640, 896), 4.0, 0.75)
-    straight = rectify(luma, find_lattices(luma)[0])
+    straight = rectify(luma, find_lattices(luma, SYNC)[0], MODEL)
     assert straight.shape[0] % 8 == 0 and straight.shape[1] % 8 == 0
-    again = find_lattices(straight)[0]
+    again = find_lattices(straight, SYNC)[0]
     assert np.allclose(again.across, [128, 0], atol=0.5)
     assert np.allclose(again.down, [0, 128], atol=0.5)
 
@@ -78,15 +84,16 @@ def test_rectify_undoes_rotation_and_scale_about_the_centre():
 def test_a_downsized_copys_lattice_follows_from_its_size():
     """A 1920×1080 photo is worked at 1024×576 (periods of 240 px); halved, 960×540, its
     copy is analysed at 960×544 (sides of whole 8 px), stretched down by 544/540."""
-    lattice = shrunk_lattice((540, 960), (544, 960))
+    lattice = shrunk_lattice((540, 960), (544, 960), MODEL)
     assert np.allclose(lattice.across, [120, 0]) and np.allclose(lattice.down, [0, 120 * 544 / 540])
-    assert shrunk_lattice((1080, 1920), (576, 1024)) is None  # not smaller than the working size
+    not_smaller = shrunk_lattice((1080, 1920), (576, 1024), MODEL)  # than the working size
+    assert not_smaller is None
 
 
 def test_rectify_leaves_an_unedited_image_alone():
     luma = periodic_texture(512, 768)
     lattice = Lattice(np.array([128.0, 0.0]), np.array([0.0, 128.0]), 50.0)
-    assert rectify(luma, lattice) is luma
+    assert rectify(luma, lattice, MODEL) is luma
 
 
 def test_a_logo_looks_like_a_picture_and_noise_does_not(watermarker):
@@ -99,12 +106,12 @@ def test_a_logo_looks_like_a_picture_and_noise_does_not(watermarker):
 def test_verify_finds_a_shifted_plane_and_pays_for_the_search():
     expected = np.random.default_rng(1).integers(0, 2, (32, 32))
     shifted = np.roll(expected, (5, -9), axis=(0, 1)).astype(np.float32)
-    in_place = decide(expected, [expected.astype(np.float32)])
-    found = decide(expected, [np.full((32, 32), 0.5, np.float32)], [shifted])
+    in_place = decide(expected, [expected.astype(np.float32)], SEARCH)
+    found = decide(expected, [np.full((32, 32), 0.5, np.float32)], SEARCH, [shifted])
     assert in_place.present and in_place.matching == 1024
     assert found.present and found.matching == 1024
-    assert found.p_value == pytest.approx(2 * 4 * 1024 * 2.0**-1024)
-    assert in_place.p_value == pytest.approx(2 * GRIDS * 2.0**-1024)
+    assert found.p_value == pytest.approx(2 * SEARCH.phases * 1024 * 2.0**-1024)
+    assert in_place.p_value == pytest.approx(2 * SEARCH.grids * 2.0**-1024)
 
 
 @pytest.fixture(scope="module")

@@ -2,22 +2,35 @@
 
 Each attack is a pure function `(image, parameter) -> image` on H×W×3 uint8 RGB arrays,
 registered under the name the CLI and benchmarks use; `apply(image, "jpeg:50")` runs one by its
-spec. These are the real operations (Pillow's codecs, OpenCV's filters), for measuring; the
-training noise layer (`noise_layer`) has differentiable stand-ins of its own.
+spec. These are the real operations (Pillow's codecs, OpenCV's filters), for measuring. An
+attack the networks are trained against names its `counterpart`: the function of that name in
+`training.noise_layer`, a TensorFlow stand-in on luma batches that takes the same parameter in
+the same units (tests/test_noise_layer.py checks that the two agree). Adding an attack is one
+`register` here, and its counterpart there if training should see it.
 Randomness (noise, random crops) is seeded, so a benchmark run is repeatable.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from io import BytesIO
 
 import cv2
 import numpy as np
 from PIL import Image, ImageEnhance
 
-Attack = Callable[[np.ndarray, float], np.ndarray]
-ATTACKS: dict[str, tuple[Attack, float | None]] = {}
+AttackFunction = Callable[[np.ndarray, float], np.ndarray]
+
+
+@dataclass(frozen=True)
+class Attack:
+    function: AttackFunction
+    default: float | None  # the parameter when a spec names none
+    counterpart: str | None  # its stand-in in `training.noise_layer`, if training simulates it
+
+
+ATTACKS: dict[str, Attack] = {}
 
 DEFAULT_SUITE = (
     "identity",
@@ -53,9 +66,9 @@ DEFAULT_SUITE = (
 )
 
 
-def register(name: str, default: float | None = None):
-    def decorate(function: Attack) -> Attack:
-        ATTACKS[name] = (function, default)
+def register(name: str, default: float | None = None, counterpart: str | None = None):
+    def decorate(function: AttackFunction) -> AttackFunction:
+        ATTACKS[name] = Attack(function, default, counterpart)
         return function
 
     return decorate
@@ -67,7 +80,7 @@ def parse(spec: str) -> tuple[str, float | None]:
     if name not in ATTACKS:
         raise ValueError(f"unknown attack {name!r}; known: {', '.join(sorted(ATTACKS))}")
     if not value:
-        return name, ATTACKS[name][1]
+        return name, ATTACKS[name].default
     try:
         return name, float(value)
     except ValueError:
@@ -76,7 +89,7 @@ def parse(spec: str) -> tuple[str, float | None]:
 
 def apply(image: np.ndarray, spec: str) -> np.ndarray:
     name, parameter = parse(spec)
-    return ATTACKS[name][0](image, parameter)
+    return ATTACKS[name].function(image, parameter)
 
 
 def _pil(image: np.ndarray) -> Image.Image:
@@ -91,12 +104,12 @@ def _encode(image: np.ndarray, fmt: str, quality: float, **options) -> np.ndarra
         return np.asarray(decoded.convert("RGB")).copy()
 
 
-@register("identity")
+@register("identity", counterpart="identity")
 def identity(image: np.ndarray, _: float | None = None) -> np.ndarray:
     return image.copy()
 
 
-@register("jpeg", 75)
+@register("jpeg", 75, counterpart="jpeg")
 def jpeg(image: np.ndarray, quality: float) -> np.ndarray:
     """Pillow JPEG with 4:2:0 chroma subsampling."""
     return _encode(image, "JPEG", quality, subsampling="4:2:0")
@@ -116,7 +129,7 @@ def resize(image: np.ndarray, scale: float) -> np.ndarray:
     return cv2.resize(image, size, interpolation=interpolation)
 
 
-@register("resize-back", 0.5)
+@register("resize-back", 0.5, counterpart="resize_back")
 def resize_back(image: np.ndarray, scale: float) -> np.ndarray:
     height, width = image.shape[:2]
     return cv2.resize(resize(image, scale), (width, height), interpolation=cv2.INTER_CUBIC)
@@ -154,7 +167,7 @@ def rotate(image: np.ndarray, degrees: float) -> np.ndarray:
     )
 
 
-@register("noise", 5)
+@register("noise", 5, counterpart="noise")
 def noise(image: np.ndarray, sigma: float, seed: int = 0) -> np.ndarray:
     """Additive Gaussian noise, σ on the 0–255 scale, independent per channel."""
     rng = np.random.default_rng(seed)
@@ -172,7 +185,7 @@ def salt_pepper(image: np.ndarray, fraction: float, seed: int = 0) -> np.ndarray
     return out
 
 
-@register("blur", 1)
+@register("blur", 1, counterpart="blur")
 def blur(image: np.ndarray, sigma: float) -> np.ndarray:
     return cv2.GaussianBlur(image, (0, 0), sigma)
 
@@ -182,12 +195,12 @@ def median(image: np.ndarray, size: float) -> np.ndarray:
     return cv2.medianBlur(image, int(size))
 
 
-@register("brightness", 1.3)
+@register("brightness", 1.3, counterpart="brightness")
 def brightness(image: np.ndarray, factor: float) -> np.ndarray:
     return np.asarray(ImageEnhance.Brightness(_pil(image)).enhance(factor))
 
 
-@register("contrast", 1.5)
+@register("contrast", 1.5, counterpart="contrast")
 def contrast(image: np.ndarray, factor: float) -> np.ndarray:
     return np.asarray(ImageEnhance.Contrast(_pil(image)).enhance(factor))
 

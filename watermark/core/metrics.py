@@ -5,17 +5,15 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from .config import LUMA_WEIGHTS
-
-ROWS_PER_CHUNK = 512
+from .luma import luma
+from .rows import row_chunks
 
 
 def psnr(original: np.ndarray, marked: np.ndarray) -> float:
     """Peak signal-to-noise ratio in dB over all channels, peak = the integer type's maximum."""
     peak = float(np.iinfo(original.dtype).max) if original.dtype.kind in "ui" else 1.0
     squares = 0.0
-    for start in range(0, original.shape[0], ROWS_PER_CHUNK):  # cv2 takes ≤ 4 channels
-        rows = slice(start, start + ROWS_PER_CHUNK)
+    for rows in row_chunks(original.shape[0]):
         squares += cv2.norm(original[rows], marked[rows], cv2.NORM_L2SQR)
     error = squares / original.size
     return float("inf") if error == 0 else float(10.0 * np.log10(peak**2 / error))
@@ -23,7 +21,7 @@ def psnr(original: np.ndarray, marked: np.ndarray) -> float:
 
 def ssim(original: np.ndarray, marked: np.ndarray) -> float:
     """Structural similarity (Wang et al. 2004, 11×11 Gaussian window σ=1.5) on luma."""
-    a, b = _luma(original), _luma(marked)
+    a, b = (luma(image.astype(np.float64)) for image in (original, marked))
     peak = float(np.iinfo(original.dtype).max) if original.dtype.kind in "ui" else 1.0
     c1, c2 = (0.01 * peak) ** 2, (0.03 * peak) ** 2
 
@@ -37,13 +35,6 @@ def ssim(original: np.ndarray, marked: np.ndarray) -> float:
     numerator = (2 * mu_a * mu_b + c1) * (2 * covariance + c2)
     denominator = (mu_a**2 + mu_b**2 + c1) * (var_a + var_b + c2)
     return float(np.mean(numerator / denominator))
-
-
-def _luma(image: np.ndarray) -> np.ndarray:
-    values = image.astype(np.float64)
-    if values.ndim == 3:
-        values = values[..., :3] @ np.array(LUMA_WEIGHTS)
-    return values
 
 
 def bit_accuracy(expected: np.ndarray, soft: np.ndarray) -> float:

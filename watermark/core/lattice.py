@@ -1,15 +1,12 @@
-"""Finding the watermark's grid again in a cropped, resized or rotated copy, with no original.
+"""The mark's lattice: finding it in a copy's autocorrelation, and undoing it.
 
 The residual repeats with a period of 128 working px in both directions (see `tiling`), so the
 autocorrelation of a marked image's fine detail has sharp peaks on a lattice: at one period
 across, one period down, and their multiples. Photos rarely have such a lattice (tiled
-graphics do, and `locate` copes), and the peaks survive JPEG, noise and colour edits (the
-classic self-reference synchronisation). A resize changes the lattice's spacing, a rotation
-turns it; measuring the two lattice vectors gives the scale, rotation and aspect change to
-undo about the centre, where the plane's first cell is (see `tiling`). Edits that keep the
-centre (resizes, rotations, centred crops) then read in place; a crop off the centre moves the
-plane by whole cells, found by the mark's shape (`find_picture`) or, knowing the mark, by
-`verify`, and by part of a cell, found by trying the half-cell phases.
+graphics do, and `reading.locate` copes), and the peaks survive JPEG, noise and colour edits
+(the classic self-reference synchronisation). A resize changes the lattice's spacing, a
+rotation turns it; measuring the two lattice vectors gives the scale, rotation and aspect
+change to undo about the centre, where the plane's first cell is (see `tiling`).
 
 Everything here works in the *analysis* image: the luma as `Watermarker` first scales it (long
 side ≤ 1024 px), in pixel-centre coordinates.
@@ -17,15 +14,13 @@ side ≤ 1024 px), in pixel-centre coordinates.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
-from .config import MODEL, SYNC, ModelConfig, SyncConfig
-from .runtime import Network
-from .tiling import fold, resize, working_shape
+from ..config import ModelConfig, SyncConfig
+from .tiling import resize, round_to_cell, working_shape
 
 
 @dataclass(frozen=True)
@@ -47,7 +42,7 @@ class Lattice:
         return float(-np.degrees(np.arctan2(self.across[1], self.across[0])))
 
 
-def find_lattices(luma: np.ndarray, config: SyncConfig = SYNC) -> list[Lattice]:
+def find_lattices(luma: np.ndarray, config: SyncConfig) -> list[Lattice]:
     """Lattices in `luma` (float, analysis resolution) that may be the mark's, likeliest first.
 
     Every clear peak near across or down, and each fraction of it that is a peak too (a peak
@@ -56,7 +51,7 @@ def find_lattices(luma: np.ndarray, config: SyncConfig = SYNC) -> list[Lattice]:
     are both strong are fitted to the peaks at all their lattice points within reach and
     ranked by those points' joint strength, so a faint mark, with many weak peaks in the
     right places, outranks a photo's stray strong peak. A photo's own periodic texture
-    (tiles, grids) can still outrank the mark's lattice: see `locate`.
+    (tiles, grids) can still outrank the mark's lattice: see `reading.locate`.
     """
     longest = int(min(luma.shape) / config.min_periods)
     if longest <= config.min_period:
@@ -252,7 +247,7 @@ def _parabola(values: np.ndarray) -> float:
     return 0.0 if curvature >= 0 else float(0.5 * (left - right) / curvature)
 
 
-def rectify(luma: np.ndarray, lattice: Lattice, config: ModelConfig = MODEL) -> np.ndarray:
+def rectify(luma: np.ndarray, lattice: Lattice, config: ModelConfig) -> np.ndarray:
     """`luma` resampled so the lattice is one period (128 px) across and down, centre kept.
 
     A resize (area-averaged when shrinking, so the fine pattern does not alias) to sides that
@@ -263,8 +258,7 @@ def rectify(luma: np.ndarray, lattice: Lattice, config: ModelConfig = MODEL) -> 
     period = config.plane_size * config.cell
     scale = period / lattice.period
     original = np.array([luma.shape[1], luma.shape[0]], float)
-    pair = 2 * config.cell
-    luma = resize(luma, tuple(max(pair, round(side * scale / pair) * pair) for side in luma.shape))
+    luma = resize(luma, tuple(round_to_cell(side * scale, config) for side in luma.shape))
     stretch = np.array([luma.shape[1], luma.shape[0]]) / original
     vectors = np.column_stack([lattice.across, lattice.down]) * stretch[:, None]
     linear = period * np.linalg.inv(vectors)
@@ -277,57 +271,8 @@ def rectify(luma: np.ndarray, lattice: Lattice, config: ModelConfig = MODEL) -> 
     )
 
 
-@dataclass(frozen=True)
-class Reading:
-    """The extractor's soft bit map on the mark's grid (the plane's first bit in the centre
-    cell, as `tiling` puts it), and how it was found."""
-
-    bit_map: np.ndarray
-    lattice: Lattice | None
-    image: np.ndarray  # the luma read: rectified when the lattice was undone
-    others: tuple[np.ndarray, ...] = ()  # the other grids `locate` considered, likeliest first
-
-
-def locate(
-    luma: np.ndarray,
-    shape: tuple[int, int],
-    extractor: Network,
-    model: ModelConfig = MODEL,
-    config: SyncConfig = SYNC,
-) -> Reading:
-    """Read `luma` (analysis resolution, from a copy of `shape`) on the mark's grid.
-
-    The candidates are the image as it is, then the image rectified (see `rectify`) as if it
-    were only downsized (see `shrunk_lattice`), then for each lattice `find_lattices` proposes,
-    likeliest first. They are read on a central window in that order, and the first that reads
-    consistently (see `consistency`) wins, or the most consistent if none does. A copy that
-    kept its grid is thus read with no search; and a lattice of the photo's own periodic
-    texture, ranked first, costs time, not the mark, unless the texture itself reads
-    consistently. The candidates not taken are kept in `Reading.others` for `verify`.
-    """
-    candidates: list[tuple[np.ndarray, Lattice | None]] = [(luma, None)]
-    native = _read(luma, extractor, model)
-    scores = [consistency(_central(native, config.window // model.cell))]
-    if scores[0] < config.consistent:
-        lattices = find_lattices(luma, config)
-        shrunk = shrunk_lattice(shape, luma.shape, model)
-        for lattice in ([shrunk] if shrunk else []) + lattices:
-            rectified = rectify(luma, lattice, model)
-            if rectified is not luma and max(rectified.shape) <= config.max_rectified_side:
-                candidates.append((rectified, lattice))
-    for image, _ in candidates[1:]:
-        if max(scores) >= config.consistent:
-            break
-        scores.append(consistency(_read(_central(image, config.window), extractor, model)))
-    best = int(np.argmax(scores))
-    image, lattice = candidates[best]
-    bit_map = native if best == 0 else _read(image, extractor, model)
-    others = tuple(other for index, (other, _) in enumerate(candidates) if index != best)
-    return Reading(bit_map, lattice, image, others)
-
-
 def shrunk_lattice(
-    shape: tuple[int, int], analysis: tuple[int, int], model: ModelConfig = MODEL
+    shape: tuple[int, int], analysis: tuple[int, int], model: ModelConfig
 ) -> Lattice | None:
     """The lattice that the analysis image (of size `analysis`) of a copy of `shape` has if the
     copy is a whole marked photo, only made smaller (the commonest edit: a downsized copy); None
@@ -343,109 +288,3 @@ def shrunk_lattice(
     across = np.array([period * analysis[1] / original[1], 0.0])
     down = np.array([0.0, period * analysis[0] / original[0]])
     return Lattice(across, down, 0.0)
-
-
-def _central(image: np.ndarray, size: int) -> np.ndarray:
-    top, left = (max(0, (side - size) // 2) for side in image.shape)
-    return image[top : top + size, left : left + size]
-
-
-def _read(image: np.ndarray, extractor: Network, model: ModelConfig = MODEL) -> np.ndarray:
-    """The extractor's bit map, on whole cells only: the extractor's padding, and so its cell
-    alignment, is then the training's."""
-    height, width = (side // model.cell * model.cell for side in image.shape)
-    return extractor(image[None, :height, :width, None].astype(np.float32))[0, ..., 0]
-
-
-def consistency(bit_map: np.ndarray, model: ModelConfig = MODEL) -> float:
-    """Correlation of two independent readings of the plane: the folds of the even and the odd
-    periods (a checkerboard of 32×32-cell blocks). Near 1 on the right grid; near 0 on a wrong
-    one, even where the extractor leans one way on some content, since that lean is the same
-    in both halves only by chance."""
-    rows, cols = np.indices(bit_map.shape) // model.plane_size
-    even = (rows + cols) % 2 == 0
-    halves = [fold(np.where(part, bit_map, np.nan), (0, 0), model) for part in (even, ~even)]
-    first, second = (2.0 * half.ravel() - 1.0 for half in halves)
-    if first.std() == 0 or second.std() == 0:
-        return 0.0
-    return float(np.corrcoef(first, second)[0, 1])
-
-
-def picture_score(planes: np.ndarray) -> np.ndarray:
-    """How much soft planes (…×32×32) look like pictures: the mean agreement of neighbouring
-    pixels, from −1 to 1. A logo scores high; noise, such as a plane un-whitened from the wrong
-    place, scores ~0."""
-    signed = 2.0 * planes - 1.0
-    agreement = (signed[..., 1:, :] * signed[..., :-1, :]).mean(axis=(-2, -1))
-    agreement += (signed[..., :, 1:] * signed[..., :, :-1]).mean(axis=(-2, -1))
-    return agreement / (2.0 * np.maximum((signed**2).mean(axis=(-2, -1)), 1e-6))
-
-
-def find_picture(
-    image: np.ndarray,
-    in_place: np.ndarray,
-    extractor: Network,
-    unwhiten: Callable[[np.ndarray], np.ndarray],
-    model: ModelConfig = MODEL,
-    config: SyncConfig = SYNC,
-) -> tuple[np.ndarray, tuple[int, int]] | None:
-    """For a crop off the centre: the soft whitened plane read where it un-whitens to a picture.
-
-    Such a crop moves the grid by an unknown number of cells and part of a cell. Every cyclic
-    shift of the folded plane is tried for the first; for the second, the plane already read
-    (`in_place`, on `image`'s own grid) and the three other half-cell phases (the extractor
-    reads well to ±1 px), read on a central window; the best is then read whole. Under the
-    right shift and phase the un-whitened plane is the mark, a picture; under any other the
-    keyed permutation scatters it into noise. Returns (whitened plane, shift), or None when no
-    reading is a picture (the mark has no such structure, or nothing was read).
-    """
-    phases = _half_cell_phases(model)
-    window = _central(image, config.window)
-    folds = [in_place, *(_fold_at(window, phase, extractor, model) for phase in phases[1:])]
-    scores = [_best_shift(whitened, unwhiten)[1] for whitened in folds]
-    best = int(np.argmax(scores))
-    if scores[best] < config.picture_agreement:
-        return None
-    whitened = in_place if best == 0 else _fold_at(image, phases[best], extractor, model)
-    shift, score = _best_shift(whitened, unwhiten)
-    if score < config.picture_agreement:
-        return None
-    return np.roll(whitened, shift, axis=(0, 1)), shift
-
-
-def read_in_place(image: np.ndarray, extractor: Network, model: ModelConfig = MODEL) -> np.ndarray:
-    """The soft whitened plane read from `image` (analysis resolution) on its own grid, first
-    cell at the centre, as `verify` reads the other grids `locate` considered."""
-    return fold(_read(image, extractor, model), None, model)
-
-
-def half_cell_readings(
-    image: np.ndarray, extractor: Network, model: ModelConfig = MODEL
-) -> list[np.ndarray]:
-    """Soft whitened planes read at the half-cell phases other than the grid's own (first cell
-    at the top-left: their shift is unknown anyway), for `verify` to search."""
-    return [_fold_at(image, phase, extractor, model) for phase in _half_cell_phases(model)[1:]]
-
-
-def _half_cell_phases(model: ModelConfig) -> list[tuple[int, int]]:
-    half = model.cell // 2
-    return [(0, 0), (0, half), (half, 0), (half, half)]
-
-
-def _fold_at(
-    image: np.ndarray, phase: tuple[int, int], extractor: Network, model: ModelConfig
-) -> np.ndarray:
-    return fold(_read(image[phase[0] :, phase[1] :], extractor, model), (0, 0), model)
-
-
-def _best_shift(
-    whitened: np.ndarray, unwhiten: Callable[[np.ndarray], np.ndarray]
-) -> tuple[tuple[int, int], float]:
-    """The cyclic shift (rows, cols) under which `whitened` un-whitens most like a picture."""
-    size = whitened.shape[0]
-    shifts = np.indices((size, size)).reshape(2, -1).T
-    rows = (np.arange(size)[None, :, None] - shifts[:, 0, None, None]) % size
-    cols = (np.arange(size)[None, None, :] - shifts[:, 1, None, None]) % size
-    scores = picture_score(unwhiten(whitened[rows, cols]))
-    best = int(np.argmax(scores))
-    return (int(shifts[best, 0]), int(shifts[best, 1])), float(scores[best])

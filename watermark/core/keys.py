@@ -16,7 +16,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from .config import MODEL
+from ..config import MODEL
 
 PUBLIC_KEY = "wm public default key"
 _SALT = b"wm plane whitening v1"

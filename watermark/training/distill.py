@@ -15,17 +15,18 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from .config import MODEL, TRAIN, ModelConfig, TrainConfig
-from .model import build_embedder
-from .tf_env import keras, tf
-from .train import (
-    dataset,
+from ..config import MODEL, TRAIN, ModelConfig, TrainConfig
+from ..nets.model import build_embedder
+from ..nets.tf_env import keras, tf
+from .checkpoints import (
+    CHECKPOINT_FOLDER,
+    checkpoint_model_config,
+    compile_with_schedule,
+    export,
     fit_in_epochs,
-    load_luma_cache,
     restore_checkpoint,
-    split_photos,
-    write_atomically,
 )
+from .data import dataset, load_luma_cache, split_photos
 
 
 class Distiller(keras.Model):
@@ -71,11 +72,7 @@ def build_distiller(
     distiller = Distiller(
         build_embedder(student_config), keras.models.load_model(teacher, safe_mode=True)
     )
-    schedule = keras.optimizers.schedules.CosineDecay(
-        config.learning_rate, config.steps, alpha=config.final_learning_rate / config.learning_rate
-    )
-    distiller.compile(optimizer=keras.optimizers.Adam(schedule))
-    distiller.optimizer.build(distiller.student.trainable_variables)
+    compile_with_schedule(distiller, distiller.student.trainable_variables, config)
     return distiller
 
 
@@ -88,9 +85,11 @@ def distill(
     config: TrainConfig = TRAIN,
 ) -> Distiller:
     """Distil (or resume distilling) into `out`; export the student as `embedder.keras`
-    and `embedder.tflite` there. Checkpoints go to `out/checkpoint/`."""
+    and `embedder.tflite` there, with the `model.json` of the student beside the teacher's
+    extractor. Checkpoints go to `out/checkpoint/`."""
     config = replace(config, steps=steps)
-    checkpoint = out / "checkpoint"
+    checkpoint = out / CHECKPOINT_FOLDER
+    student_config = checkpoint_model_config(checkpoint, student_config)
     distiller = build_distiller(teacher, student_config, config)
     done = restore_checkpoint(distiller, checkpoint)
     training, validation = split_photos(images, config)
@@ -110,9 +109,5 @@ def distill(
         whitened,
     )
     fit_in_epochs(distiller, train_data, validation_data, checkpoint, done, config)
-    write_atomically(out / "embedder.keras", distiller.student.save)
-    write_atomically(
-        out / "embedder.tflite",
-        lambda path: distiller.student.export(path, format="litert", verbose=False),
-    )
+    export([distiller.student], student_config, out)
     return distiller

@@ -14,16 +14,12 @@ import os
 import sys
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Protocol
 
 import numpy as np
 
+from ..core.reading import Network
+
 BACKENDS = ("auto", "litert", "keras")
-
-
-class Network(Protocol):
-    def __call__(self, *inputs: np.ndarray) -> np.ndarray:
-        """Batch-of-one float32 NHWC inputs, in the network's input order -> its output."""
 
 
 def usable_cores() -> int:
@@ -36,7 +32,7 @@ def usable_cores() -> int:
 def assets_dir() -> Path:
     """Where the shipped weights are: watermark/assets in an installed package (the wheel maps
     the repository's assets/ there), else assets/ at the top of a source tree."""
-    package = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parents[1]
     installed = package / "assets"
     return installed if (installed / "embedder.tflite").exists() else package.parent / "assets"
 

@@ -1,0 +1,192 @@
+"""Reading the plane from a copy, wherever an edit has put its grid.
+
+`locate` decides which grid to read on: the copy as it is, as if only downsized, or rectified
+for each lattice `lattice.find_lattices` proposes. Edits that keep the centre (resizes,
+rotations, centred crops) then read in place; a crop off the centre moves the plane by whole
+cells, found by the mark's shape (`find_picture`) or, knowing the mark, by `verify`, and by part
+of a cell, found by trying the half-cell phases.
+
+The extractor comes in as a `Network`, any callable from a batch of one luma image to its bit
+map (see `nets.runtime`), so everything here stays plain numpy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from ..config import ModelConfig, SyncConfig
+from .lattice import Lattice, find_lattices, rectify, shrunk_lattice
+from .tiling import fold
+from .verify import SearchSize
+
+
+class Network(Protocol):
+    def __call__(self, *inputs: np.ndarray) -> np.ndarray:
+        """Batch-of-one float32 NHWC inputs, in the network's input order -> its output."""
+
+
+@dataclass(frozen=True)
+class Reading:
+    """The extractor's soft bit map on the mark's grid (the plane's first bit in the centre
+    cell, as `tiling` puts it), and how it was found."""
+
+    bit_map: np.ndarray
+    lattice: Lattice | None
+    image: np.ndarray  # the luma read: rectified when the lattice was undone
+    others: tuple[np.ndarray, ...] = ()  # the other grids `locate` considered, likeliest first
+
+
+def locate(
+    luma: np.ndarray,
+    shape: tuple[int, int],
+    extractor: Network,
+    model: ModelConfig,
+    config: SyncConfig,
+) -> Reading:
+    """Read `luma` (analysis resolution, from a copy of `shape`) on the mark's grid.
+
+    The candidates are the image as it is, then the image rectified (see `rectify`) as if it
+    were only downsized (see `shrunk_lattice`), then for each lattice `find_lattices` proposes,
+    likeliest first. They are read on a central window in that order, and the first that reads
+    consistently (see `consistency`) wins, or the most consistent if none does. A copy that
+    kept its grid is thus read with no search; and a lattice of the photo's own periodic
+    texture, ranked first, costs time, not the mark, unless the texture itself reads
+    consistently. The candidates not taken are kept in `Reading.others` for `verify`.
+    """
+    candidates: list[tuple[np.ndarray, Lattice | None]] = [(luma, None)]
+    native = _read(luma, extractor, model)
+    scores = [consistency(_central(native, config.window // model.cell), model)]
+    if scores[0] < config.consistent:
+        lattices = find_lattices(luma, config)
+        shrunk = shrunk_lattice(shape, luma.shape, model)
+        for lattice in ([shrunk] if shrunk else []) + lattices:
+            rectified = rectify(luma, lattice, model)
+            if rectified is not luma and max(rectified.shape) <= config.max_rectified_side:
+                candidates.append((rectified, lattice))
+    for image, _ in candidates[1:]:
+        if max(scores) >= config.consistent:
+            break
+        window = _central(image, config.window)
+        scores.append(consistency(_read(window, extractor, model), model))
+    best = int(np.argmax(scores))
+    image, lattice = candidates[best]
+    bit_map = native if best == 0 else _read(image, extractor, model)
+    others = tuple(other for index, (other, _) in enumerate(candidates) if index != best)
+    return Reading(bit_map, lattice, image, others)
+
+
+def search_size(model: ModelConfig, config: SyncConfig) -> SearchSize:
+    """The most readings `locate` and the half-cell search make of one copy: the copy as it
+    is, as if downsized, and rectified for each of up to `max_candidates` lattices; and the
+    half-cell phases."""
+    return SearchSize(grids=2 + config.max_candidates, phases=len(_half_cell_phases(model)))
+
+
+def _central(image: np.ndarray, size: int) -> np.ndarray:
+    top, left = (max(0, (side - size) // 2) for side in image.shape)
+    return image[top : top + size, left : left + size]
+
+
+def _read(image: np.ndarray, extractor: Network, model: ModelConfig) -> np.ndarray:
+    """The extractor's bit map, on whole cells only: the extractor's padding, and so its cell
+    alignment, is then the training's."""
+    height, width = (side // model.cell * model.cell for side in image.shape)
+    return extractor(image[None, :height, :width, None].astype(np.float32))[0, ..., 0]
+
+
+def consistency(bit_map: np.ndarray, model: ModelConfig) -> float:
+    """Correlation of two independent readings of the plane: the folds of the even and the odd
+    periods (a checkerboard of 32×32-cell blocks). Near 1 on the right grid; near 0 on a wrong
+    one, even where the extractor leans one way on some content, since that lean is the same
+    in both halves only by chance."""
+    rows, cols = np.indices(bit_map.shape) // model.plane_size
+    even = (rows + cols) % 2 == 0
+    halves = [fold(np.where(part, bit_map, np.nan), (0, 0), model) for part in (even, ~even)]
+    first, second = (2.0 * half.ravel() - 1.0 for half in halves)
+    if first.std() == 0 or second.std() == 0:
+        return 0.0
+    return float(np.corrcoef(first, second)[0, 1])
+
+
+def picture_score(planes: np.ndarray) -> np.ndarray:
+    """How much soft planes (…×32×32) look like pictures: the mean agreement of neighbouring
+    pixels, from −1 to 1. A logo scores high; noise, such as a plane un-whitened from the wrong
+    place, scores ~0."""
+    signed = 2.0 * planes - 1.0
+    agreement = (signed[..., 1:, :] * signed[..., :-1, :]).mean(axis=(-2, -1))
+    agreement += (signed[..., :, 1:] * signed[..., :, :-1]).mean(axis=(-2, -1))
+    return agreement / (2.0 * np.maximum((signed**2).mean(axis=(-2, -1)), 1e-6))
+
+
+def find_picture(
+    image: np.ndarray,
+    in_place: np.ndarray,
+    extractor: Network,
+    unwhiten: Callable[[np.ndarray], np.ndarray],
+    model: ModelConfig,
+    config: SyncConfig,
+) -> tuple[np.ndarray, tuple[int, int]] | None:
+    """For a crop off the centre: the soft whitened plane read where it un-whitens to a picture.
+
+    Such a crop moves the grid by an unknown number of cells and part of a cell. Every cyclic
+    shift of the folded plane is tried for the first; for the second, the plane already read
+    (`in_place`, on `image`'s own grid) and the three other half-cell phases (the extractor
+    reads well to ±1 px), read on a central window; the best is then read whole. Under the
+    right shift and phase the un-whitened plane is the mark, a picture; under any other the
+    keyed permutation scatters it into noise. Returns (whitened plane, shift), or None when no
+    reading is a picture (the mark has no such structure, or nothing was read).
+    """
+    phases = _half_cell_phases(model)
+    window = _central(image, config.window)
+    folds = [in_place, *(_fold_at(window, phase, extractor, model) for phase in phases[1:])]
+    scores = [_best_shift(whitened, unwhiten)[1] for whitened in folds]
+    best = int(np.argmax(scores))
+    if scores[best] < config.picture_agreement:
+        return None
+    whitened = in_place if best == 0 else _fold_at(image, phases[best], extractor, model)
+    shift, score = _best_shift(whitened, unwhiten)
+    if score < config.picture_agreement:
+        return None
+    return np.roll(whitened, shift, axis=(0, 1)), shift
+
+
+def read_in_place(image: np.ndarray, extractor: Network, model: ModelConfig) -> np.ndarray:
+    """The soft whitened plane read from `image` (analysis resolution) on its own grid, first
+    cell at the centre, as `verify` reads the other grids `locate` considered."""
+    return fold(_read(image, extractor, model), None, model)
+
+
+def half_cell_readings(
+    image: np.ndarray, extractor: Network, model: ModelConfig
+) -> list[np.ndarray]:
+    """Soft whitened planes read at the half-cell phases other than the grid's own (first cell
+    at the top-left: their shift is unknown anyway), for `verify` to search."""
+    return [_fold_at(image, phase, extractor, model) for phase in _half_cell_phases(model)[1:]]
+
+
+def _half_cell_phases(model: ModelConfig) -> list[tuple[int, int]]:
+    half = model.cell // 2
+    return [(0, 0), (0, half), (half, 0), (half, half)]
+
+
+def _fold_at(
+    image: np.ndarray, phase: tuple[int, int], extractor: Network, model: ModelConfig
+) -> np.ndarray:
+    return fold(_read(image[phase[0] :, phase[1] :], extractor, model), (0, 0), model)
+
+
+def _best_shift(
+    whitened: np.ndarray, unwhiten: Callable[[np.ndarray], np.ndarray]
+) -> tuple[tuple[int, int], float]:
+    """The cyclic shift (rows, cols) under which `whitened` un-whitens most like a picture."""
+    size = whitened.shape[0]
+    shifts = np.indices((size, size)).reshape(2, -1).T
+    rows = (np.arange(size)[None, :, None] - shifts[:, 0, None, None]) % size
+    cols = (np.arange(size)[None, None, :] - shifts[:, 1, None, None]) % size
+    scores = picture_score(unwhiten(whitened[rows, cols]))
+    best = int(np.argmax(scores))
+    return (int(shifts[best, 0]), int(shifts[best, 1])), float(scores[best])

@@ -1,0 +1,75 @@
+"""A training run: the networks `ModelConfig` describes, trained jointly, checkpointed every
+epoch, exported with their `model.json` at the end."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from ..config import MODEL, TRAIN, ModelConfig, TrainConfig
+from ..nets.model import build_embedder, build_extractor
+from .checkpoints import (
+    CHECKPOINT_FOLDER,
+    checkpoint_model_config,
+    compile_with_schedule,
+    export,
+    fit_in_epochs,
+    has_checkpoint,
+    restore_checkpoint,
+)
+from .data import dataset, load_luma_cache, split_photos
+from .noise_layer import NoiseLayer
+from .trainer import WatermarkTrainer
+
+
+def build_trainer(config: TrainConfig, model: ModelConfig) -> WatermarkTrainer:
+    trainer = WatermarkTrainer(build_embedder(model), build_extractor(model), NoiseLayer(), config)
+    variables = trainer.embedder.trainable_variables + trainer.extractor.trainable_variables
+    compile_with_schedule(trainer, variables, config)
+    return trainer
+
+
+def train(
+    images: Path,
+    out: Path,
+    steps: int = TRAIN.steps,
+    batch: int = TRAIN.batch,
+    resume: bool = False,
+    config: TrainConfig = TRAIN,
+    model: ModelConfig = MODEL,
+) -> WatermarkTrainer:
+    """Train (or resume training) and export the inference models into `out`.
+
+    Checkpoints go to `out/checkpoint/`; without `resume`, an existing checkpoint is an error,
+    so that a finished run is never overwritten by accident. A resumed run trains the networks
+    its checkpoint was started with (its `model.json`), not `model`.
+    """
+    config = replace(config, steps=steps, batch=batch)
+    checkpoint = out / CHECKPOINT_FOLDER
+    if has_checkpoint(checkpoint) and not resume:
+        raise FileExistsError(f"{checkpoint}: a checkpoint exists; pass resume=True (--resume)")
+    model = checkpoint_model_config(checkpoint, model)
+    training, validation = split_photos(images, config)
+    print(f"{len(training)} training photos, {len(validation)} validation photos", flush=True)
+    trainer = build_trainer(config, model)
+    done = restore_checkpoint(trainer, checkpoint) if resume else 0
+    first_step = done * config.steps_per_epoch
+    training_cache = load_luma_cache(training, config.cache_long_side)
+    train_data = dataset(training_cache, config, model, config.seed, first_step)
+    validation_cache = load_luma_cache(validation, config.cache_long_side)
+    always_whitened = config.whiten_after_steps  # validation measures the real task
+    validation_data = dataset(validation_cache, config, model, config.seed + 1, always_whitened)
+    fit_in_epochs(trainer, train_data, validation_data, checkpoint, done, config)
+    export([trainer.embedder, trainer.extractor], model, out)
+    return trainer
+
+
+def export_checkpoint(out: Path, config: TrainConfig = TRAIN) -> None:
+    """Export the networks saved in `out`'s checkpoint (of a finished run, or one going on)."""
+    checkpoint = out / CHECKPOINT_FOLDER
+    if not has_checkpoint(checkpoint):
+        raise FileNotFoundError(f"{checkpoint}: no checkpoint")
+    model = checkpoint_model_config(checkpoint, MODEL)
+    trainer = build_trainer(config, model)
+    restore_checkpoint(trainer, checkpoint)
+    export([trainer.embedder, trainer.extractor], model, out)
