@@ -10,6 +10,14 @@ from PIL import Image
 from tests.images import monogram, photo
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that uses the `watermarker` fixture runs the shipped networks: it is marked
+    `networks` (`pytest -m "not networks and not training"` runs the rest in seconds)."""
+    for item in items:
+        if "watermarker" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.networks)
+
+
 @pytest.fixture(scope="session")
 def watermarker():
     from watermark import Watermarker

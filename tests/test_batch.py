@@ -15,6 +15,8 @@ from cli import main
 from tests.images import photo
 from watermark.app.io import read_image
 
+pytestmark = pytest.mark.networks
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

@@ -1,7 +1,10 @@
 import numpy as np
+import pytest
 
 from tests.images import photo
 from watermark.app import bench
+
+pytestmark = pytest.mark.networks
 
 
 def test_bench_records_every_photo_and_attack(watermarker):

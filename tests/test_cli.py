@@ -11,6 +11,8 @@ from PIL import Image
 from cli import main
 from tests.images import photo
 
+pytestmark = pytest.mark.networks
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

@@ -5,12 +5,15 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from tests.images import photo
 from watermark.config import MODEL, TRAIN
 from watermark.nets.runtime import assets_dir, load_network
 from watermark.nets.tf_env import keras
+
+pytestmark = [pytest.mark.networks, pytest.mark.training]
 
 TINY = replace(
     TRAIN,

@@ -22,6 +22,8 @@ from PIL import Image
 from cli import main
 from tests.images import photo
 
+pytestmark = pytest.mark.networks
+
 
 def _png(pixels: np.ndarray, mode: str | None = None) -> bytes:
     buffer = BytesIO()

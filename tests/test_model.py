@@ -7,6 +7,8 @@ from watermark.config import MODEL
 from watermark.nets.runtime import assets_dir
 from watermark.nets.tf_env import keras
 
+pytestmark = pytest.mark.networks
+
 
 @pytest.fixture(scope="module")
 def networks():

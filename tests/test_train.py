@@ -13,6 +13,8 @@ from watermark.config import TRAIN
 from watermark.nets.runtime import load_network
 from watermark.nets.tf_env import keras
 
+pytestmark = pytest.mark.training
+
 
 @pytest.fixture(scope="module")
 def images(tmp_path_factory) -> Path:

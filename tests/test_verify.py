@@ -12,6 +12,8 @@ from watermark.config import MODEL, SYNC
 from watermark.core.reading import search_size
 from watermark.core.verify import binomial_tail, decide
 
+pytestmark = pytest.mark.networks
+
 SEARCH = search_size(MODEL, SYNC)
 
 

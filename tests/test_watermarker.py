@@ -10,6 +10,8 @@ from tests.images import monogram, photo
 from watermark import ImageTooSmall, Watermarker
 from watermark.core.metrics import bit_accuracy, psnr
 
+pytestmark = pytest.mark.networks
+
 
 def test_embed_keeps_shape_and_dtype_and_is_faint(watermarker):
     image = photo(256, 384)

@@ -33,8 +33,9 @@ def straight_through(clean: tf.Tensor, distorted: tf.Tensor) -> tf.Tensor:
     return clean + tf.stop_gradient(distorted - clean)
 
 
-# The counterparts of `core.attacks`, by the names the registry gives them. Parameters are
-# tensors broadcastable to the batch (one value per sample: shape B×1×1×1, or B for JPEG).
+# The counterparts of `core.attacks`, by the names the registry gives them. A parameter is a
+# scalar tensor for the whole batch or, where the random attacks draw one per sample, B×1×1×1
+# (B for JPEG's quality).
 
 
 def identity(x: tf.Tensor, _: tf.Tensor | None = None) -> tf.Tensor:
@@ -42,11 +43,12 @@ def identity(x: tf.Tensor, _: tf.Tensor | None = None) -> tf.Tensor:
 
 
 def jpeg(x: tf.Tensor, quality: tf.Tensor) -> tf.Tensor:
-    """Real JPEG (libjpeg through TensorFlow) of each image at its own quality (B integers)."""
+    """Real JPEG (libjpeg through TensorFlow) of each image at its quality."""
     clipped = tf.clip_by_value(x, 0.0, 1.0)
+    qualities = tf.broadcast_to(tf.cast(quality, tf.int32), tf.shape(x)[:1])
     coded = tf.map_fn(
         lambda item: tf.image.adjust_jpeg_quality(item[0], item[1]),
-        (clipped, tf.cast(quality, tf.int32)),
+        (clipped, qualities),
         fn_output_signature=tf.float32,
     )
     return straight_through(x, coded)
@@ -70,11 +72,12 @@ def blur(x: tf.Tensor, sigma: tf.Tensor) -> tf.Tensor:
 
 
 def resize_back(x: tf.Tensor, scale: tf.Tensor) -> tf.Tensor:
-    """Down to `scale` of the size (one for the batch), area-like, and back up."""
+    """Down to `scale` of the size (one for the batch) and back up, both bicubic, the way down
+    antialiased: the nearest differentiable match of OpenCV's area-down, cubic-up."""
     size = tf.shape(x)[1:3]
     small = tf.cast(tf.round(tf.cast(size, tf.float32) * scale), tf.int32)
-    down = tf.image.resize(x, small, method="bilinear", antialias=True)
-    return tf.image.resize(down, size, method="bilinear")
+    down = tf.image.resize(x, small, method="bicubic", antialias=True)
+    return tf.image.resize(down, size, method="bicubic")
 
 
 def brightness(x: tf.Tensor, factor: tf.Tensor) -> tf.Tensor:
