@@ -7,25 +7,56 @@ import pytest
 from PIL import Image, ImageCms
 
 from tests.images import photo
+from watermark.app import formats
 from watermark.app.atomic import save_atomically
+from watermark.app.batch import sniffed_format
 from watermark.app.errors import ImageError
 from watermark.app.io import Picture, read_image, write_image
 
-FORMATS = [".png", ".jpg", ".webp", ".tif", ".bmp"]
-LOSSLESS = {".png", ".tif", ".bmp"}
+TABLE = {fmt.suffix: fmt for fmt in formats.FORMATS}
 
 
-@pytest.mark.parametrize("suffix", FORMATS)
+@pytest.mark.parametrize("suffix", TABLE)
 def test_each_format_round_trips(tmp_path: Path, suffix: str):
     pixels = photo(64, 80)
     path = tmp_path / f"a{suffix}"
     write_image(path, Picture(pixels))
     back = read_image(path)
     assert back.pixels.shape == (64, 80, 3) and back.pixels.dtype == np.uint8
-    if suffix in LOSSLESS:
-        assert np.array_equal(back.pixels, pixels)
-    else:
+    assert back.format == TABLE[suffix]
+    if TABLE[suffix].quality:
         assert np.abs(back.pixels.astype(int) - pixels).mean() < 4
+    else:
+        assert np.array_equal(back.pixels, pixels)
+
+
+@pytest.mark.parametrize("suffix", TABLE)
+def test_each_format_is_known_by_its_first_bytes(tmp_path: Path, suffix: str):
+    named = tmp_path / f"a{suffix}"
+    write_image(named, Picture(photo(64, 80)[..., 0]))
+    unnamed = tmp_path / "no_suffix"
+    unnamed.write_bytes(named.read_bytes())
+    assert sniffed_format(unnamed) == TABLE[suffix]
+
+
+@pytest.mark.parametrize("suffix", TABLE)
+def test_each_format_keeps_what_the_table_says(tmp_path: Path, suffix: str):
+    fmt = TABLE[suffix]
+    alpha = np.full((64, 80), 200, np.uint8)
+    picture = Picture(photo(64, 80), alpha, exif=_exif_with_artist(), dpi=(300.0, 300.0))
+    notes = write_image(tmp_path / f"a{suffix}", picture)
+    back = read_image(tmp_path / f"a{suffix}")
+    assert (back.alpha is not None) == fmt.alpha
+    assert (back.exif is not None) == fmt.metadata
+    assert any("EXIF" in note for note in notes) != fmt.metadata
+    if fmt.dpi:
+        assert back.dpi == pytest.approx((300.0, 300.0), abs=0.5)
+
+
+def _exif_with_artist() -> bytes:
+    exif = Image.Exif()
+    exif[0x013B] = "wm tests"  # Artist
+    return exif.tobytes()
 
 
 def test_rgba_keeps_alpha(tmp_path: Path):

@@ -45,7 +45,8 @@ FORMATS = (
         "WEBP", "WebP", (".webp",), re.compile(rb"RIFF.{4}WEBP", re.DOTALL), quality=True, dpi=False
     ),
     Format("TIFF", "TIFF", (".tif", ".tiff"), re.compile(rb"II\*\x00|MM\x00\*"), sixteen_bit=True),
-    Format("BMP", "BMP", (".bmp",), re.compile(rb"BM"), metadata=False),
+    # Pillow writes a 32-bit BMP's fourth byte, but as "unused": no reader takes it for alpha.
+    Format("BMP", "BMP", (".bmp",), re.compile(rb"BM"), alpha=False, metadata=False),
 )
 MAGIC_BYTES = 12  # enough of a file's head for every `magic`
 KEEP = "keep"  # a batch's outputs in each input's own format
