@@ -58,3 +58,8 @@ def test_parse():
         attacks.parse("sharpen:2")
     with pytest.raises(ValueError, match="must be a number"):
         attacks.parse("jpeg:high")
+
+
+def test_mirror_swaps_left_and_right():
+    assert np.array_equal(attacks.apply(IMAGE, "mirror"), IMAGE[:, ::-1])
+    assert np.array_equal(attacks.apply(attacks.apply(IMAGE, "mirror"), "mirror"), IMAGE)

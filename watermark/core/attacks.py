@@ -167,6 +167,12 @@ def rotate(image: np.ndarray, degrees: float) -> np.ndarray:
     )
 
 
+@register("mirror")
+def mirror(image: np.ndarray, _: float | None = None) -> np.ndarray:
+    """Left and right swapped (a horizontal flip, as a selfie or a reposted meme)."""
+    return image[:, ::-1].copy()
+
+
 @register("noise", 5, counterpart="noise")
 def noise(image: np.ndarray, sigma: float, seed: int = 0) -> np.ndarray:
     """Additive Gaussian noise, σ on the 0–255 scale, independent per channel."""
