@@ -47,6 +47,15 @@ FORMATS = (
     Format("TIFF", "TIFF", (".tif", ".tiff"), re.compile(rb"II\*\x00|MM\x00\*"), sixteen_bit=True),
     # Pillow writes a 32-bit BMP's fourth byte, but as "unused": no reader takes it for alpha.
     Format("BMP", "BMP", (".bmp",), re.compile(rb"BM"), alpha=False, metadata=False),
+    Format(
+        "PPM",
+        "PPM/PGM",
+        (".ppm", ".pgm", ".pnm"),
+        re.compile(rb"P[56]\s"),  # binary colour (P6) or grey (P5) Netpbm
+        alpha=False,
+        metadata=False,
+        dpi=False,
+    ),
 )
 MAGIC_BYTES = 12  # enough of a file's head for every `magic`
 KEEP = "keep"  # a batch's outputs in each input's own format
