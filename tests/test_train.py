@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from tests.images import photo
-from watermark.config import TRAIN
+from watermark.config import MODEL, TRAIN, load_model_config
 from watermark.nets.runtime import load_network
 from watermark.nets.tf_env import keras
 
@@ -53,8 +53,11 @@ def test_loss_goes_down_and_training_resumes(images: Path, tmp_path: Path):
 
     with pytest.raises(FileExistsError):
         train(images, out, steps=60, batch=8, config=TINY)
-    trainer = train(images, out, steps=70, batch=8, config=TINY, resume=True)
+    # The defaults may have changed since: a resumed run trains its checkpoint's networks.
+    other = replace(MODEL, embedder_channels=MODEL.embedder_channels // 2)
+    trainer = train(images, out, steps=70, batch=8, config=TINY, resume=True, model=other)
     assert [entry["epoch"] for entry in _log(out)] == list(range(1, 8))
+    assert load_model_config(out) == load_model_config(out / "checkpoint") == MODEL
 
     for name in ("embedder", "extractor"):
         assert (out / f"{name}.keras").exists() and (out / f"{name}.tflite").exists()
