@@ -63,3 +63,10 @@ def test_parse():
 def test_mirror_swaps_left_and_right():
     assert np.array_equal(attacks.apply(IMAGE, "mirror"), IMAGE[:, ::-1])
     assert np.array_equal(attacks.apply(attacks.apply(IMAGE, "mirror"), "mirror"), IMAGE)
+
+
+def test_a_chain_applies_its_attacks_in_turn():
+    chained = attacks.apply(IMAGE, "resize:0.5+jpeg:50")
+    assert np.array_equal(chained, attacks.apply(attacks.apply(IMAGE, "resize:0.5"), "jpeg:50"))
+    with pytest.raises(ValueError, match="unknown attack 'sharpen'"):
+        attacks.apply(IMAGE, "resize:0.5+sharpen:2")

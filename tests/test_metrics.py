@@ -7,7 +7,7 @@ from skimage.metrics import structural_similarity
 from tests.images import photo
 from watermark.core import attacks
 from watermark.core.luma import luma
-from watermark.core.metrics import bit_accuracy, psnr, ssim
+from watermark.core.metrics import bit_accuracy, largest_change, psnr, ssim, worst_block_psnr
 
 PHOTO = photo(384, 384, seed=5)
 
@@ -46,3 +46,13 @@ def test_psnr_by_its_definition():
 def test_bit_accuracy_thresholds_at_a_half():
     expected = np.array([[1, 0], [1, 0]])
     assert bit_accuracy(expected, np.array([[0.9, 0.1], [0.4, 0.6]])) == 0.5
+
+
+def test_the_worst_block_is_seen_where_the_image_psnr_averages_it_away():
+    changed = PHOTO.copy()
+    block = changed[:32, :32].astype(int)
+    changed[:32, :32] = np.where(block > 127, block - 20, block + 20)
+    assert worst_block_psnr(PHOTO, changed) == pytest.approx(20 * np.log10(255 / 20))
+    assert psnr(PHOTO, changed) > worst_block_psnr(PHOTO, changed) + 20
+    assert largest_change(PHOTO, changed) == 20
+    assert worst_block_psnr(PHOTO, PHOTO) == float("inf")

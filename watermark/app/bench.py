@@ -52,7 +52,7 @@ def bench(
     each attack; with `out`, the report written there."""
     for spec in attack_specs:  # fail before any work on an unknown name
         try:
-            attacks.parse(spec)
+            attacks.check_spec(spec)
         except ValueError as error:
             raise ImageError(str(error)) from None
     paths = [
@@ -109,7 +109,7 @@ def run(
 ) -> list[Record]:
     """One record per (photo, attack); photo i carries planes[i % len(planes)]."""
     for spec in attack_specs:
-        attacks.parse(spec)  # fail before any work on an unknown name
+        attacks.check_spec(spec)  # fail before any work on an unknown name
     records = []
     total = None if total_photos is None else total_photos * len(attack_specs)
     with tqdm(total=total, unit="attack", desc="bench") as progress:

@@ -2,7 +2,8 @@
 
 Each attack is a pure function `(image, parameter) -> image` on H×W×3 uint8 RGB arrays,
 registered under the name the CLI and benchmarks use; `apply(image, "jpeg:50")` runs one by its
-spec. These are the real operations (Pillow's codecs, OpenCV's filters), for measuring. An
+spec, and `apply(image, "resize:0.8+jpeg:85")` runs several in turn (a repost: resized, then
+saved). These are the real operations (Pillow's codecs, OpenCV's filters), for measuring. An
 attack the networks are trained against names its `counterpart`: the function of that name in
 `training.noise_layer`, a TensorFlow stand-in on luma batches that takes the same parameter in
 the same units (tests/test_noise_layer.py checks that the two agree). Adding an attack is one
@@ -87,9 +88,22 @@ def parse(spec: str) -> tuple[str, float | None]:
         raise ValueError(f"attack {spec!r}: the parameter must be a number") from None
 
 
+CHAIN = "+"  # joins attacks applied in turn
+
+
+def check_spec(spec: str) -> None:
+    """Raise ValueError, naming the problem, unless every attack in `spec` is known (before
+    a benchmark's work starts)."""
+    for step in spec.split(CHAIN):
+        parse(step)
+
+
 def apply(image: np.ndarray, spec: str) -> np.ndarray:
-    name, parameter = parse(spec)
-    return ATTACKS[name].function(image, parameter)
+    """`image` after the attack `spec`, or after each of a chain of them, left to right."""
+    steps = [parse(step) for step in spec.split(CHAIN)]  # every step checked before any runs
+    for name, parameter in steps:
+        image = ATTACKS[name].function(image, parameter)
+    return image
 
 
 def _pil(image: np.ndarray) -> Image.Image:

@@ -40,3 +40,24 @@ def ssim(original: np.ndarray, marked: np.ndarray) -> float:
 def bit_accuracy(expected: np.ndarray, soft: np.ndarray) -> float:
     """Share of plane bits read right: `soft` thresholded at 0.5 against binary `expected`."""
     return float(np.mean((np.asarray(soft) > 0.5) == (np.asarray(expected) > 0.5)))
+
+
+def worst_block_psnr(
+    original: np.ndarray, marked: np.ndarray, block: int = 32, share: float = 0.001
+) -> float:
+    """PSNR of the `share` of `block`×`block` blocks that changed most (at least one block):
+    what a close look at the worst spot sees, which the whole image's PSNR averages away."""
+    peak = float(np.iinfo(original.dtype).max)
+    error = (original.astype(np.float64) - marked.astype(np.float64)) ** 2
+    if error.ndim == 3:
+        error = error.mean(axis=2)
+    rows, cols = error.shape[0] // block, error.shape[1] // block
+    blocks = error[: rows * block, : cols * block].reshape(rows, block, cols, block)
+    worst = np.sort(blocks.mean(axis=(1, 3)).ravel())[::-1]
+    mse = worst[: max(1, round(share * worst.size))].mean()
+    return float("inf") if mse == 0 else float(10.0 * np.log10(peak**2 / mse))
+
+
+def largest_change(original: np.ndarray, marked: np.ndarray) -> int:
+    """The largest change of any pixel value, in the image's own levels."""
+    return int(np.abs(original.astype(np.int64) - marked.astype(np.int64)).max())

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
@@ -19,7 +20,9 @@ from ..core.keys import random_whitening
 from ..core.luma import luma as to_luma
 from ..core.marks import random_marks
 from ..core.tiling import plane_map
-from ..nets.tf_env import tf
+
+if TYPE_CHECKING:
+    from ..nets.tf_env import tf
 
 
 def split_photos(folder: Path, config: TrainConfig = TRAIN) -> tuple[list[Path], list[Path]]:
@@ -93,6 +96,8 @@ def _random_crop(
 def dataset(
     cache, config: TrainConfig, model: ModelConfig, seed: int, first_step: int
 ) -> tf.data.Dataset:
+    from ..nets.tf_env import tf  # only here: the photo split and the cache need no TensorFlow
+
     crop, cells = config.crop, config.crop // model.cell
     signature = (
         tf.TensorSpec((None, crop, crop, 1), tf.float32),
