@@ -8,7 +8,7 @@ import pytest
 from tests.images import monogram, photo
 from watermark.config import MODEL, SYNC
 from watermark.core import attacks
-from watermark.core.lattice import Lattice, find_lattices, rectify, shrunk_lattice
+from watermark.core.lattice import Lattice, find_lattices, rectify, resized_lattices
 from watermark.core.luma import luma
 from watermark.core.metrics import bit_accuracy
 from watermark.core.reading import picture_score, search_size
@@ -81,13 +81,14 @@ def test_rectify_undoes_rotation_and_scale_about_the_centre():
     assert np.allclose(again.down, [0, 128], atol=0.5)
 
 
-def test_a_downsized_copys_lattice_follows_from_its_size():
+def test_a_resized_copys_lattices_follow_from_its_size():
     """A 1920×1080 photo is worked at 1024×576 (periods of 240 px); halved, 960×540, its
-    copy is analysed at 960×544 (sides of whole 8 px), stretched down by 544/540."""
-    lattice = shrunk_lattice((540, 960), (544, 960), MODEL)
-    assert np.allclose(lattice.across, [120, 0]) and np.allclose(lattice.down, [0, 120 * 544 / 540])
-    not_smaller = shrunk_lattice((1080, 1920), (576, 1024), MODEL)  # than the working size
-    assert not_smaller is None
+    copy is analysed at 960×544 (sides of whole 8 px), stretched down by 544/540. Had the copy
+    been resized from a small photo, that one was worked at 512×288: periods of 240 px there."""
+    large, small = resized_lattices((540, 960), (544, 960), MODEL)
+    assert np.allclose(large.across, [120, 0]) and np.allclose(large.down, [0, 120 * 544 / 540])
+    assert np.allclose(small.across, [240, 0]) and np.allclose(small.down, [0, 240 * 544 / 540])
+    assert resized_lattices((1080, 1920), (576, 1024), MODEL) == []  # read as it is
 
 
 def test_rectify_leaves_an_unedited_image_alone():

@@ -1,16 +1,18 @@
 import numpy as np
 import pytest
 
-from watermark.core.tiling import fold, plane_map, resize, working_shape
+from watermark.core.tiling import analysis_shape, fold, plane_map, resize, working_shape
 
 
 @pytest.mark.parametrize(
     ("shape", "expected"),
     [
         ((1200, 1920), (640, 1024)),
-        ((128, 128), (128, 128)),
-        ((130, 141), (128, 144)),  # rounded to pairs of 4-px cells: the centre is a corner
         ((4000, 3000), (1024, 768)),
+        ((321, 481), (344, 512)),  # a small photo: worked at a long side of 512
+        ((800, 600), (512, 384)),
+        ((128, 128), (256, 256)),  # a thumbnail: enlarged twice at most
+        ((130, 141), (256, 280)),  # rounded to pairs of 4-px cells: the centre is a corner
         ((129, 3000), (128, 2976)),  # the short side stays ≥ 128: long side kept longer
     ],
 )
@@ -18,8 +20,18 @@ def test_working_shape(shape, expected):
     assert working_shape(*shape) == expected
 
 
-def test_working_shape_is_resize_invariant_for_large_photos():
-    assert working_shape(1200, 1920) == working_shape(2400, 3840) == working_shape(1080, 1728)
+@pytest.mark.parametrize(
+    "sizes",
+    [[(1200, 1920), (2400, 3840), (1080, 1728)], [(321, 481), (257, 385), (480, 720)]],
+    ids=["large", "small"],
+)
+def test_working_shape_is_resize_invariant(sizes):
+    assert len({working_shape(*size) for size in sizes}) == 1
+
+
+def test_a_copy_is_read_at_its_own_size_up_to_the_large_working_size():
+    assert analysis_shape(321, 481) == (320, 480)
+    assert analysis_shape(1200, 1920) == (640, 1024)
 
 
 def test_fold_inverts_plane_map():

@@ -20,14 +20,16 @@ class ModelConfig:
     """Architecture and geometry shared by training and inference.
 
     The networks see luma at a *working resolution*: the image is scaled so its long side is
-    `work_long_side` (never up), rounded to a multiple of `cell`. One plane bit covers a
-    `cell`×`cell` patch of working pixels, so the 32×32 plane repeats with a period of
-    `plane_size * cell` = 128 working pixels in both directions.
+    `work_long_side`, or `small_long_side` for a smaller image, rounded to a multiple of
+    `cell`. One plane bit covers a `cell`×`cell` patch of working pixels, so the 32×32 plane
+    repeats with a period of `plane_size * cell` = 128 working pixels in both directions.
     """
 
     plane_size: int = 32
     cell: int = 4
     work_long_side: int = 1024
+    small_long_side: int = 512  # a smaller photo is embedded at this long side (see `tiling`)
+    max_upscale: float = 2.0  # but never enlarged more (a thumbnail's cells would be too fine)
     min_side: int = 128  # to embed: one whole period of the plane
     min_read_side: int = 32  # to extract: a crop may hold part of a period (the rest reads 0.5)
     patch_channels: int = 32

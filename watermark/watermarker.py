@@ -10,6 +10,7 @@ shift), and there is a single rounding to the output's integer type.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,7 +33,7 @@ from .core.reading import (
     search_size,
 )
 from .core.rows import row_chunks
-from .core.tiling import fold, plane_map, resize, working_shape
+from .core.tiling import analysis_shape, fold, plane_map, resize, working_shape
 from .core.verify import Verdict, decide
 from .nets.runtime import assets_dir, load_network
 
@@ -123,7 +124,7 @@ class Watermarker:
         expected = (self.config.plane_size,) * 2
         if plane.shape != expected:
             raise ValueError(f"the plane must be {expected}, not {plane.shape}")
-        luma, full_shape, scale = self._working_luma(image, self.config.min_side)
+        luma, full_shape, scale = self._working_luma(image, self.config.min_side, working_shape)
         whitened = whitening(key, self.config.plane_size).apply(plane)
         cells = plane_map(whitened, luma.shape, self.config)
         residual = self.embedder(luma[None, ..., None], cells[None, ..., None])[0, ..., 0]
@@ -185,14 +186,15 @@ class Watermarker:
 
     def _read_in_place(self, image: np.ndarray) -> tuple[np.ndarray, Reading]:
         """(the soft whitened plane, first cell at the centre; how it was read)."""
-        luma, shape, _ = self._working_luma(image, self.config.min_read_side)
+        luma, shape, _ = self._working_luma(image, self.config.min_read_side, analysis_shape)
         reading = locate(luma, shape, self.extractor, self.config, self.sync_config)
         return fold(reading.bit_map, None, self.config), reading
 
     def _working_luma(
-        self, image: np.ndarray, minimum: int
+        self, image: np.ndarray, minimum: int, shape_for: Callable[..., tuple[int, int]]
     ) -> tuple[np.ndarray, tuple[int, int], float]:
-        """(working-resolution luma as float32 in [0, 1], full (height, width), full scale).
+        """(luma as float32 in [0, 1] at the size `shape_for` gives, full (height, width), full
+        scale): `working_shape` to embed, `analysis_shape` to read.
 
         Resized while still integers: no full-size float copy of a 50-megapixel photo.
         """
@@ -206,7 +208,7 @@ class Watermarker:
                 f"{width}×{height} is too small: at least {minimum}×{minimum} needed"
             )
         scale = float(np.iinfo(image.dtype).max)
-        luma = resize(grey, working_shape(*grey.shape, self.config)).astype(np.float32) / scale
+        luma = resize(grey, shape_for(*grey.shape, self.config)).astype(np.float32) / scale
         return luma, grey.shape, scale
 
 

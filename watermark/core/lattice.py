@@ -271,20 +271,24 @@ def rectify(luma: np.ndarray, lattice: Lattice, config: ModelConfig) -> np.ndarr
     )
 
 
-def shrunk_lattice(
+def resized_lattices(
     shape: tuple[int, int], analysis: tuple[int, int], model: ModelConfig
-) -> Lattice | None:
-    """The lattice that the analysis image (of size `analysis`) of a copy of `shape` has if the
-    copy is a whole marked photo, only made smaller (the commonest edit: a downsized copy); None
-    if the copy is not smaller than the working size. Known without looking: the original, of
-    the copy's aspect, was worked at `work_long_side`. Tried first, it finds the mark where the
-    lattice is hard to see: on flat graphics, or beside a photo's own periodic texture.
+) -> list[Lattice]:
+    """The lattices that the analysis image (of size `analysis`) of a copy of `shape` has if the
+    copy is a whole marked photo, only resized (the commonest edit), one for each size a photo
+    is embedded at (see `tiling.working_shape`): a large original's, if the copy is smaller
+    than `work_long_side`, and a small original's. Known without looking, tried first, they
+    find the mark where the lattice is hard to see: on textured or flat photos, or beside a
+    photo's own periodic texture.
     """
     if max(shape) >= model.work_long_side:
-        return None
-    enlarged = 4 * model.work_long_side / max(shape)  # any original larger than the working size
-    original = working_shape(round(shape[0] * enlarged), round(shape[1] * enlarged), model)
+        return []
     period = model.plane_size * model.cell
-    across = np.array([period * analysis[1] / original[1], 0.0])
-    down = np.array([0.0, period * analysis[0] / original[0]])
-    return Lattice(across, down, 0.0)
+    lattices = []
+    for long_side in (4 * model.work_long_side, model.small_long_side):
+        enlarged = long_side / max(shape)  # an original of the copy's aspect, embedded there
+        original = working_shape(round(shape[0] * enlarged), round(shape[1] * enlarged), model)
+        across = np.array([period * analysis[1] / original[1], 0.0])
+        down = np.array([0.0, period * analysis[0] / original[0]])
+        lattices.append(Lattice(across, down, 0.0))
+    return lattices

@@ -1,6 +1,6 @@
 """Reading the plane from a copy, wherever an edit has put its grid.
 
-`locate` decides which grid to read on: the copy as it is, as if only downsized, or rectified
+`locate` decides which grid to read on: the copy as it is, as if only resized, or rectified
 for each lattice `lattice.find_lattices` proposes. Edits that keep the centre (resizes,
 rotations, centred crops) then read in place; a crop off the centre moves the plane by whole
 cells, found by the mark's shape (`find_picture`) or, knowing the mark, by `verify`, and by part
@@ -19,7 +19,7 @@ from typing import Protocol
 import numpy as np
 
 from ..config import ModelConfig, SyncConfig
-from .lattice import Lattice, find_lattices, rectify, shrunk_lattice
+from .lattice import Lattice, find_lattices, rectify, resized_lattices
 from .tiling import fold
 from .verify import SearchSize
 
@@ -50,7 +50,7 @@ def locate(
     """Read `luma` (analysis resolution, from a copy of `shape`) on the mark's grid.
 
     The candidates are the image as it is, then the image rectified (see `rectify`) as if it
-    were only downsized (see `shrunk_lattice`), then for each lattice `find_lattices` proposes,
+    were only resized (see `resized_lattices`), then for each lattice `find_lattices` proposes,
     likeliest first. They are read on a central window in that order, and the first that reads
     consistently (see `consistency`) wins, or the most consistent if none does. A copy that
     kept its grid is thus read with no search; and a lattice of the photo's own periodic
@@ -62,8 +62,7 @@ def locate(
     scores = [consistency(_central(native, config.window // model.cell), model)]
     if scores[0] < config.consistent:
         lattices = find_lattices(luma, config)
-        shrunk = shrunk_lattice(shape, luma.shape, model)
-        for lattice in ([shrunk] if shrunk else []) + lattices:
+        for lattice in resized_lattices(shape, luma.shape, model) + lattices:
             rectified = rectify(luma, lattice, model)
             if rectified is not luma and max(rectified.shape) <= config.max_rectified_side:
                 candidates.append((rectified, lattice))
@@ -81,9 +80,9 @@ def locate(
 
 def search_size(model: ModelConfig, config: SyncConfig) -> SearchSize:
     """The most readings `locate` and the half-cell search make of one copy: the copy as it
-    is, as if downsized, and rectified for each of up to `max_candidates` lattices; and the
-    half-cell phases."""
-    return SearchSize(grids=2 + config.max_candidates, phases=len(_half_cell_phases(model)))
+    is, as if resized from a large or a small original, and rectified for each of up to
+    `max_candidates` lattices; and the half-cell phases."""
+    return SearchSize(grids=3 + config.max_candidates, phases=len(_half_cell_phases(model)))
 
 
 def _central(image: np.ndarray, size: int) -> np.ndarray:

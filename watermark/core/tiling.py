@@ -28,11 +28,32 @@ from ..config import MODEL, ModelConfig
 
 
 def working_shape(height: int, width: int, config: ModelConfig = MODEL) -> tuple[int, int]:
-    """Working size: long side at most `work_long_side`, sides multiples of two cells.
+    """The size a photo is embedded at: a long side of `work_long_side` if it has that many
+    pixels, else of `small_long_side` (enlarged at most `max_upscale` times), sides multiples of
+    two cells.
 
-    The short side is kept at `min_side` or more, so long narrow images keep whole periods.
+    Why two fixed sizes: a resized copy of the photo, read at the same size, has the grid where
+    the photo had it, so no search is needed (see `reading.locate`), at any size. A small photo
+    is not worked at the large size, where its cells would be finer than JPEG keeps.
     """
+    long_side = max(height, width)
+    if long_side >= config.work_long_side:
+        scale = config.work_long_side / long_side
+    else:
+        scale = min(config.small_long_side / long_side, config.max_upscale)
+    return _with_min_side(height, width, scale, config)
+
+
+def analysis_shape(height: int, width: int, config: ModelConfig = MODEL) -> tuple[int, int]:
+    """The size a copy is read at: a long side of at most `work_long_side`, never enlarged (an
+    enlarged copy would only blur the mark). `reading.locate` then finds the grid."""
     scale = min(1.0, config.work_long_side / max(height, width))
+    return _with_min_side(height, width, scale, config)
+
+
+def _with_min_side(height: int, width: int, scale: float, config: ModelConfig) -> tuple[int, int]:
+    """Both sides scaled, the short one kept at `min_side` or more (long narrow images keep
+    whole periods), rounded to pairs of cells."""
     scale = max(scale, min(1.0, config.min_side / min(height, width)))
     return round_to_cell(height * scale, config), round_to_cell(width * scale, config)
 

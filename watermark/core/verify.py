@@ -8,7 +8,7 @@ number of agreeing bits k of n is then Binomial(n, 1/2), and p = P[Binomial(n, 1
 probability that such an image scores at least as well. Present when p ≤ `fpr`.
 
 Two kinds of count are tested. In place: the plane read where it should be on each grid the
-reader may try (the copy as it is, as if only downsized, and rectified for each lattice
+reader may try (the copy as it is, as if only resized, and rectified for each lattice
 `lattice.find_lattices` finds: `grids` of them, see `reading.search_size`), as an uncropped,
 resized, rotated or centrally cropped copy has it. Shifted: the best over all 1024 cyclic
 shifts of the plane and the `phases` half-cell phases it may be read at on the likeliest grid
