@@ -31,7 +31,7 @@ from watermark import Watermarker
 from watermark.app.batch import images_under
 from watermark.app.bench import fit_long_side
 from watermark.app.io import load_photo
-from watermark.config import TRAIN
+from watermark.config import AUTO, DEFAULTS, TRAIN
 from watermark.core import attacks
 from watermark.core.luma import luma
 from watermark.core.metrics import bit_accuracy, largest_change, psnr, ssim, worst_block_psnr
@@ -46,6 +46,10 @@ VERIFIES = {
     "web": ("resize:0.8+jpeg:85", "resize:0.75+jpeg:75"),
     "1920": ("jpeg:30", "resize:0.8+jpeg:85"),
 }
+
+
+def strength_value(text: str) -> float | str:
+    return text if text == AUTO else float(text)
 
 
 def fine_detail(photo: np.ndarray) -> float:
@@ -83,8 +87,10 @@ def images(paths: list[Path]) -> Iterator[tuple[str, str, np.ndarray]]:
 
 
 def measure(watermarker: Watermarker, photo: np.ndarray, plane, family: str, strength) -> dict:
-    marked = watermarker.embed_plane(photo, plane, strength)
+    chosen = watermarker.mark(photo, plane, strength)
+    marked = chosen.pixels
     record = {
+        "strength": chosen.strength,
         "psnr": psnr(photo, marked),
         "ssim": ssim(photo, marked),
         "worst_block_psnr": worst_block_psnr(photo, marked),
@@ -102,10 +108,10 @@ def measure(watermarker: Watermarker, photo: np.ndarray, plane, family: str, str
 def summary(rows: list[dict]) -> list[str]:
     """One Markdown table row per class and mark."""
     lines = [
-        "| class | mark | images | PSNR median (min) | SSIM median (min) | worst 0.1% blocks "
-        "median (min) | largest change median (max) | bits clean median (worst) | JPEG 75 "
-        "median | JPEG 50 median | verify found |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| class | mark | images | strength median (max) | PSNR median (min) | SSIM median (min) "
+        "| worst 0.1% blocks median (min) | largest change median (max) | bits clean median "
+        "(worst) | JPEG 75 median | JPEG 50 median | verify found |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     groups: dict[tuple[str, str], list[dict]] = {}
     for row in rows:
@@ -120,6 +126,7 @@ def summary(rows: list[dict]) -> list[str]:
         ]
         lines.append(
             f"| {kind} | {mark} | {len(group)} "
+            f"| {np.median(column['strength']):.2f} ({column['strength'].max():.2f}) "
             f"| {np.median(column['psnr']):.1f} ({column['psnr'].min():.1f}) "
             f"| {np.median(column['ssim']):.4f} ({column['ssim'].min():.4f}) "
             f"| {np.median(column['worst_block_psnr']):.1f} "
@@ -136,7 +143,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--photos", type=Path, default=Path("data/heldout-broad"))
     parser.add_argument("--training", type=Path, default=Path("data/photos"))
-    parser.add_argument("--strength", type=float, default=1.0)
+    parser.add_argument("--strength", type=strength_value, default=DEFAULTS.strength)
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results"))
     args = parser.parse_args()
     paths = sorted(images_under(args.photos))
@@ -156,7 +163,7 @@ def main() -> None:
     table = summary(rows)
     header = (
         f"{len(paths)} held-out photos, {len(rows) // len(marks)} images, strength "
-        f"{args.strength:g}; `python benchmarks/every_photo.py`\n"
+        f"{args.strength}; `python benchmarks/every_photo.py --strength {args.strength}`\n"
     )
     report = header + "\n" + "\n".join(table) + "\n"
     args.out.mkdir(parents=True, exist_ok=True)

@@ -129,6 +129,21 @@ class EmbedConfig:
 
 
 @dataclass(frozen=True)
+class StrengthConfig:
+    """`strength="auto"`: each photo gets the least strength whose own margin is enough, within
+    a visibility budget (see `core.strength`)."""
+
+    candidates: tuple[float, ...] = (1.0, 1.25, 1.6, 2.0)  # tried in turn
+    probe: str = "jpeg:50"  # the attack the margin is read after (`core.attacks`)
+    target_bits: float = 0.999  # share of the plane read right after the probe: enough
+    min_psnr: float = 38.0  # dB: no more strength past this
+    min_ssim: float = 0.98
+
+
+AUTO = "auto"  # the strength that fits each photo (`StrengthConfig`)
+
+
+@dataclass(frozen=True)
 class Defaults:
     """What the commands and the API do when not told otherwise."""
 
@@ -142,6 +157,7 @@ class Defaults:
 DEFAULTS = Defaults()
 MODEL = ModelConfig()
 EMBED = EmbedConfig()
+STRENGTH = StrengthConfig()
 SYNC = SyncConfig()
 NOISE = NoiseConfig()
 TRAIN = TrainConfig()

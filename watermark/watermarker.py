@@ -17,14 +17,28 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from .config import DEFAULTS, EMBED, SYNC, EmbedConfig, ModelConfig, SyncConfig, load_model_config
+from .config import (
+    AUTO,
+    DEFAULTS,
+    EMBED,
+    STRENGTH,
+    SYNC,
+    EmbedConfig,
+    ModelConfig,
+    StrengthConfig,
+    SyncConfig,
+    load_model_config,
+)
+from .core import attacks
 from .core.keys import whitening
 from .core.lattice import Lattice
 from .core.luma import luma as to_luma
 from .core.marks import mark_plane
 from .core.masking import texture_gain
+from .core.metrics import bit_accuracy, psnr, ssim
 from .core.reading import (
     Reading,
+    central,
     find_picture,
     half_cell_readings,
     locate,
@@ -33,6 +47,7 @@ from .core.reading import (
     search_size,
 )
 from .core.rows import row_chunks
+from .core.strength import Visibility, choose_strength
 from .core.tiling import analysis_shape, fold, plane_map, resize, working_shape
 from .core.verify import Verdict, decide
 from .nets.runtime import assets_dir, load_network
@@ -40,6 +55,12 @@ from .nets.runtime import assets_dir, load_network
 
 class ImageTooSmall(ValueError):
     """The image is smaller than the model's minimum on a side."""
+
+
+@dataclass(frozen=True)
+class Marked:
+    pixels: np.ndarray  # the marked image, same shape and dtype as the original
+    strength: float  # the strength used (the one chosen, for `AUTO`)
 
 
 @dataclass(frozen=True)
@@ -75,11 +96,13 @@ class Watermarker:
         threads: int | None = None,
         embed_config: EmbedConfig = EMBED,
         sync_config: SyncConfig = SYNC,
+        strength_config: StrengthConfig = STRENGTH,
     ):
         """`weights`: a folder with the networks and their `model.json` (default: shipped).
         `threads`: CPU threads per network (LiteRT); default all cores."""
         self.config: ModelConfig = load_model_config(weights or assets_dir())
         self.embed_config, self.sync_config = embed_config, sync_config
+        self.strength_config = strength_config
         self.weights, self.backend, self.threads = weights, backend, threads
         self._embedder = self._extractor = None
 
@@ -113,10 +136,21 @@ class Watermarker:
         self,
         image: np.ndarray,
         plane: np.ndarray,
-        strength: float = DEFAULTS.strength,
+        strength: float | str = DEFAULTS.strength,
         key: str | None = None,
     ) -> np.ndarray:
-        """`image` with a 32×32 binary `plane` (1 = dark) hidden in it; same shape and dtype.
+        """`image` with a 32×32 binary `plane` (1 = dark) hidden in it; same shape and dtype."""
+        return self.mark(image, plane, strength, key).pixels
+
+    def mark(
+        self,
+        image: np.ndarray,
+        plane: np.ndarray,
+        strength: float | str = DEFAULTS.strength,
+        key: str | None = None,
+    ) -> Marked:
+        """`embed_plane`, and the strength used: a number, or `AUTO` for the one that fits
+        the photo (see `core.strength`).
 
         The plane is whitened with `key` (None: the public default, see `keys`) first.
         """
@@ -129,9 +163,33 @@ class Watermarker:
         cells = plane_map(whitened, luma.shape, self.config)
         residual = self.embedder(luma[None, ..., None], cells[None, ..., None])[0, ..., 0]
         residual = residual * texture_gain(luma, residual, self.embed_config)
-        gain = np.float32(strength * self.embed_config.residual_gain * scale)
-        full = resize(residual * gain, full_shape)
-        return _add_residual(image, full)
+        residual *= np.float32(self.embed_config.residual_gain)
+        if strength == AUTO:
+            strength = self._fitting_strength(luma, residual, whitened)
+        full = resize(residual * np.float32(float(strength) * scale), full_shape)
+        return Marked(_add_residual(image, full), float(strength))
+
+    def _fitting_strength(
+        self, luma: np.ndarray, residual: np.ndarray, whitened: np.ndarray
+    ) -> float:
+        """The strength `core.strength` chooses, probed on the central window of the working
+        image (the grid is known there: no search)."""
+        window = self.sync_config.window
+        luma, residual = central(luma, window), central(residual, window)
+        grey = np.rint(luma * 255).astype(np.uint8)
+
+        def marked(strength: float) -> np.ndarray:
+            return np.clip(np.rint((luma + strength * residual) * 255), 0, 255).astype(np.uint8)
+
+        def visibility(strength: float) -> Visibility:
+            return Visibility(psnr(grey, marked(strength)), ssim(grey, marked(strength)))
+
+        def margin(strength: float) -> float:
+            attacked = attacks.apply(np.dstack([marked(strength)] * 3), self.strength_config.probe)
+            read = read_in_place(to_luma(attacked) / np.float32(255), self.extractor, self.config)
+            return bit_accuracy(whitened, read)
+
+        return choose_strength(self.strength_config, visibility, margin)
 
     def extract(self, image: np.ndarray, key: str | None = None) -> np.ndarray:
         """The soft 32×32 plane read from `image`: floats in [0, 1], 1 = dark mark pixel."""

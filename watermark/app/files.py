@@ -31,6 +31,7 @@ from .io import Picture, load_photo, read_image, write_image
 class EmbedResult:
     output: Path
     psnr: float
+    strength: float  # the one used: chosen per photo for "auto"
     notes: list[str]
 
 
@@ -64,7 +65,7 @@ def embed_file(
     image: Path,
     mark: Path,
     output: Path | None = None,
-    strength: float = DEFAULTS.strength,
+    strength: float | str = DEFAULTS.strength,
     quality: int = DEFAULTS.quality,
     force: bool = False,
     watermarker: Watermarker | None = None,
@@ -79,7 +80,7 @@ def embed_plane_file(
     image: Path,
     plane: np.ndarray,
     output: Path | None,
-    strength: float,
+    strength: float | str,
     quality: int,
     force: bool,
     watermarker: Watermarker,
@@ -90,15 +91,13 @@ def embed_plane_file(
     output = output or default_embed_output(image, picture.format)
     _refuse_input_as_output(image, output)
     refuse_existing(output, force)  # before the work, not only when writing
-    try:
-        marked = watermarker.embed_plane(picture.pixels, plane, strength, key)
-    except ImageTooSmall as error:
-        raise ImageError(f"{image}: {error}") from None
+    with _too_small_is_an_error(image):
+        marked = watermarker.mark(picture.pixels, plane, strength, key)
     result = Picture(
-        marked, picture.alpha, picture.format, picture.exif, picture.icc_profile, picture.dpi
+        marked.pixels, picture.alpha, picture.format, picture.exif, picture.icc_profile, picture.dpi
     )
     notes = picture.notes + write_image(output, result, quality, force)
-    return EmbedResult(output, psnr(picture.pixels, marked), notes)
+    return EmbedResult(output, psnr(picture.pixels, marked.pixels), marked.strength, notes)
 
 
 def extract_file(

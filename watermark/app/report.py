@@ -20,6 +20,7 @@ class Outcome:
     reason: str | None = None
     notes: list[str] | None = None
     psnr: float | None = None
+    strength: float | None = None
     confidence: float | None = None
     verdict: dict | None = None
     seconds: float = 0.0

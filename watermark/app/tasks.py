@@ -50,7 +50,7 @@ def _same_name(relative: Path, fmt: str, sniffed: Callable[[], formats.Format | 
 
 @dataclass(frozen=True)
 class EmbedTask:
-    strength: float = DEFAULTS.strength
+    strength: float | str = DEFAULTS.strength
     quality: int = DEFAULTS.quality
     key: str | None = None
     format: str = formats.KEEP
@@ -70,7 +70,8 @@ class EmbedTask:
             worker.watermarker,
             self.key,
         )
-        outcome.psnr, outcome.notes = result.psnr, result.notes or None
+        outcome.psnr, outcome.strength = result.psnr, result.strength
+        outcome.notes = result.notes or None
 
 
 @dataclass(frozen=True)

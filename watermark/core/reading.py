@@ -59,7 +59,7 @@ def locate(
     """
     candidates: list[tuple[np.ndarray, Lattice | None]] = [(luma, None)]
     native = _read(luma, extractor, model)
-    scores = [consistency(_central(native, config.window // model.cell), model)]
+    scores = [consistency(central(native, config.window // model.cell), model)]
     if scores[0] < config.consistent:
         lattices = find_lattices(luma, config)
         for lattice in resized_lattices(shape, luma.shape, model) + lattices:
@@ -69,7 +69,7 @@ def locate(
     for image, _ in candidates[1:]:
         if max(scores) >= config.consistent:
             break
-        window = _central(image, config.window)
+        window = central(image, config.window)
         scores.append(consistency(_read(window, extractor, model), model))
     best = int(np.argmax(scores))
     image, lattice = candidates[best]
@@ -85,7 +85,9 @@ def search_size(model: ModelConfig, config: SyncConfig) -> SearchSize:
     return SearchSize(grids=3 + config.max_candidates, phases=len(_half_cell_phases(model)))
 
 
-def _central(image: np.ndarray, size: int) -> np.ndarray:
+def central(image: np.ndarray, size: int) -> np.ndarray:
+    """The centred `size`×`size` window (or less): on a working image, its centre is still the
+    image's, a cell corner, so the plane is read there in place."""
     top, left = (max(0, (side - size) // 2) for side in image.shape)
     return image[top : top + size, left : left + size]
 
@@ -140,7 +142,7 @@ def find_picture(
     reading is a picture (the mark has no such structure, or nothing was read).
     """
     phases = _half_cell_phases(model)
-    window = _central(image, config.window)
+    window = central(image, config.window)
     folds = [in_place, *(_fold_at(window, phase, extractor, model) for phase in phases[1:])]
     scores = [_best_shift(whitened, unwhiten)[1] for whitened in folds]
     best = int(np.argmax(scores))

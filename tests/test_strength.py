@@ -1,0 +1,45 @@
+"""Strength per photo: the least that reads after the probe, never past the visibility budget."""
+
+import numpy as np
+import pytest
+
+from tests.images import photo
+from watermark.config import AUTO, STRENGTH
+from watermark.core.metrics import psnr
+from watermark.core.strength import Visibility, choose_strength
+
+
+def visible(psnr_at_one: float):
+    """A photo whose PSNR falls 20·log10(strength) from `psnr_at_one`, SSIM always fine."""
+    return lambda strength: Visibility(psnr_at_one - 20 * np.log10(strength), 0.99)
+
+
+def test_a_photo_with_margin_keeps_the_default():
+    assert choose_strength(STRENGTH, visible(42), lambda s: 1.0) == STRENGTH.candidates[0]
+
+
+def test_the_least_strength_that_reads_is_chosen():
+    margin = {1.0: 0.9, 1.25: 0.99, 1.6: 0.9995, 2.0: 1.0}
+    assert choose_strength(STRENGTH, visible(44), margin.__getitem__) == 1.6
+
+
+def test_no_strength_past_the_budget():
+    # 40.5 dB at 1: 1.25 gives 38.6 dB (within 38), 1.6 gives 36.4 dB (past it)
+    assert choose_strength(STRENGTH, visible(40.5), lambda s: 0.8) == 1.25
+
+    def ssim_past_the_budget(strength: float) -> Visibility:
+        return Visibility(42.0, 0.97)
+
+    assert choose_strength(STRENGTH, ssim_past_the_budget, lambda s: 0.8) == STRENGTH.candidates[0]
+
+
+@pytest.mark.networks
+def test_auto_strength_is_reported_and_within_the_budget(watermarker):
+    image = photo(320, 480, seed=21)
+    plane = np.random.default_rng(3).integers(0, 2, (32, 32))
+    marked = watermarker.mark(image, plane, AUTO)
+    assert marked.strength in STRENGTH.candidates
+    fixed = watermarker.mark(image, plane, marked.strength).pixels
+    assert np.array_equal(marked.pixels, fixed)  # auto only chooses the number
+    if marked.strength > STRENGTH.candidates[0]:
+        assert psnr(image, marked.pixels) >= STRENGTH.min_psnr - 0.5
