@@ -1,3 +1,4 @@
+import cv2
 import numpy as np
 
 from watermark.core.masking import texture_gain
@@ -17,3 +18,14 @@ def test_gain_moves_energy_into_texture_and_keeps_it():
 def test_gain_of_zero_residual_is_harmless():
     luma = np.random.default_rng(1).random((64, 64), dtype=np.float32)
     assert np.all(texture_gain(luma, np.zeros_like(luma)) == 1)
+
+
+def test_an_edge_gets_less_than_texture_of_the_same_variance():
+    rng = np.random.default_rng(2)
+    luma = np.full((128, 256), 0.3, np.float32)
+    luma[:, 64:128] = 0.7  # a straight edge at column 64 (and 128) on the left half
+    texture = rng.choice([0.3, 0.7], size=(128, 128)).astype(np.float32)  # same two levels
+    luma[:, 128:] = cv2.GaussianBlur(texture, (0, 0), 1.0)
+    gain = texture_gain(luma, rng.normal(0, 0.01, luma.shape).astype(np.float32))
+    edge, flat, busy = gain[:, 60:68].mean(), gain[:, 10:50].mean(), gain[:, 150:240].mean()
+    assert edge <= 1.05 * flat and edge < 0.6 * busy  # an edge masks no more than a flat area

@@ -15,7 +15,7 @@ def visible(psnr_at_one: float):
 
 
 def test_a_photo_with_margin_keeps_the_default():
-    assert choose_strength(STRENGTH, visible(42), lambda s: 1.0) == STRENGTH.candidates[0]
+    assert choose_strength(STRENGTH, visible(42), lambda s: 1.0) == STRENGTH.start
 
 
 def test_the_least_strength_that_reads_is_chosen():
@@ -27,10 +27,15 @@ def test_no_strength_past_the_budget():
     # 40.5 dB at 1: 1.25 gives 38.6 dB (within 38), 1.6 gives 36.4 dB (past it)
     assert choose_strength(STRENGTH, visible(40.5), lambda s: 0.8) == 1.25
 
-    def ssim_past_the_budget(strength: float) -> Visibility:
+
+def test_a_photo_too_visible_at_the_default_gets_less():
+    assert choose_strength(STRENGTH, visible(36.5), lambda s: 1.0) == 0.8  # 38.4 dB
+
+    def ssim_always_past_the_budget(strength: float) -> Visibility:
         return Visibility(42.0, 0.97)
 
-    assert choose_strength(STRENGTH, ssim_past_the_budget, lambda s: 0.8) == STRENGTH.candidates[0]
+    least = min(STRENGTH.candidates)
+    assert choose_strength(STRENGTH, ssim_always_past_the_budget, lambda s: 1.0) == least
 
 
 @pytest.mark.networks
@@ -41,5 +46,5 @@ def test_auto_strength_is_reported_and_within_the_budget(watermarker):
     assert marked.strength in STRENGTH.candidates
     fixed = watermarker.mark(image, plane, marked.strength).pixels
     assert np.array_equal(marked.pixels, fixed)  # auto only chooses the number
-    if marked.strength > STRENGTH.candidates[0]:
+    if marked.strength != STRENGTH.start:
         assert psnr(image, marked.pixels) >= STRENGTH.min_psnr - 0.5

@@ -8,7 +8,7 @@ import pytest
 
 from tests.images import monogram, photo
 from watermark import ImageTooSmall, Watermarker
-from watermark.core.metrics import bit_accuracy, psnr
+from watermark.core.metrics import bit_accuracy, largest_change, psnr
 
 pytestmark = pytest.mark.networks
 
@@ -105,3 +105,9 @@ def test_the_right_key_reads_the_mark_and_a_wrong_key_reads_noise(watermarker):
     assert bit_accuracy(plane, watermarker.extract(marked, key="secret")) >= 0.95
     assert 0.35 < bit_accuracy(plane, watermarker.extract(marked, key="guess")) < 0.65
     assert 0.35 < bit_accuracy(plane, watermarker.extract(marked)) < 0.65
+
+
+def test_no_pixel_moves_more_than_the_cap(watermarker):
+    image = photo(256, 320, seed=8)
+    marked = watermarker.embed(image, monogram(), strength=4.0)
+    assert largest_change(image, marked) <= watermarker.embed_config.max_change + 1

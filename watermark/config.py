@@ -125,7 +125,9 @@ class EmbedConfig:
     residual_gain: float = 1.0  # what strength 1.0 means; calibrated on training photos
     masking_constant: float = 0.03  # C in sqrt(local variance + C²), luma in [0, 1]
     masking_window: int = 9  # working pixels
-    masking_cap: float = 4.0  # largest gain relative to the root mean square
+    masking_cap: float = 2.0  # largest gain relative to the root mean square
+    edge_exponent: float = 2.0  # texture = variance × (1 − edge coherence)^this
+    max_change: float = 20.0  # no pixel moves more, in 8-bit grey levels (scaled for 16 bits)
 
 
 @dataclass(frozen=True)
@@ -133,7 +135,8 @@ class StrengthConfig:
     """`strength="auto"`: each photo gets the least strength whose own margin is enough, within
     a visibility budget (see `core.strength`)."""
 
-    candidates: tuple[float, ...] = (1.0, 1.25, 1.6, 2.0)  # tried in turn
+    candidates: tuple[float, ...] = (0.6, 0.8, 1.0, 1.25, 1.6, 2.0)
+    start: float = 1.0  # the default strength, tried first
     probe: str = "jpeg:50"  # the attack the margin is read after (`core.attacks`)
     target_bits: float = 0.999  # share of the plane read right after the probe: enough
     min_psnr: float = 38.0  # dB: no more strength past this

@@ -166,8 +166,13 @@ class Watermarker:
         residual *= np.float32(self.embed_config.residual_gain)
         if strength == AUTO:
             strength = self._fitting_strength(luma, residual, whitened)
-        full = resize(residual * np.float32(float(strength) * scale), full_shape)
+        full = resize(self._capped(residual * np.float32(strength)) * np.float32(scale), full_shape)
         return Marked(_add_residual(image, full), float(strength))
+
+    def _capped(self, residual: np.ndarray) -> np.ndarray:
+        """`residual` (luma in [0, 1]) with no value past `max_change` grey levels."""
+        limit = np.float32(self.embed_config.max_change / 255.0)
+        return np.clip(residual, -limit, limit)
 
     def _fitting_strength(
         self, luma: np.ndarray, residual: np.ndarray, whitened: np.ndarray
@@ -179,7 +184,8 @@ class Watermarker:
         grey = np.rint(luma * 255).astype(np.uint8)
 
         def marked(strength: float) -> np.ndarray:
-            return np.clip(np.rint((luma + strength * residual) * 255), 0, 255).astype(np.uint8)
+            moved = luma + self._capped(strength * residual)
+            return np.clip(np.rint(moved * 255), 0, 255).astype(np.uint8)
 
         def visibility(strength: float) -> Visibility:
             return Visibility(psnr(grey, marked(strength)), ssim(grey, marked(strength)))
