@@ -164,34 +164,42 @@ class Watermarker:
         residual = self.embedder(luma[None, ..., None], cells[None, ..., None])[0, ..., 0]
         residual = residual * texture_gain(luma, residual, self.embed_config)
         residual *= np.float32(self.embed_config.residual_gain)
+        full = resize(residual, full_shape)  # at strength 1, luma in [0, 1]
         if strength == AUTO:
-            strength = self._fitting_strength(luma, residual, whitened)
-        full = resize(self._capped(residual * np.float32(strength)) * np.float32(scale), full_shape)
+            strength = self._fitting_strength(image, full, luma, residual, whitened)
+        limit = np.float32(self.embed_config.max_change / 255.0 * scale)
+        np.multiply(full, np.float32(float(strength) * scale), out=full)
+        np.clip(full, -limit, limit, out=full)  # in the image's own levels now
         return Marked(_add_residual(image, full), float(strength))
 
-    def _capped(self, residual: np.ndarray) -> np.ndarray:
-        """`residual` (luma in [0, 1]) with no value past `max_change` grey levels."""
-        limit = np.float32(self.embed_config.max_change / 255.0)
-        return np.clip(residual, -limit, limit)
-
     def _fitting_strength(
-        self, luma: np.ndarray, residual: np.ndarray, whitened: np.ndarray
+        self,
+        image: np.ndarray,
+        full: np.ndarray,
+        luma: np.ndarray,
+        residual: np.ndarray,
+        whitened: np.ndarray,
     ) -> float:
-        """The strength `core.strength` chooses, probed on the central window of the working
-        image (the grid is known there: no search)."""
-        window = self.sync_config.window
+        """The strength `core.strength` chooses. Visibility is measured on the photo's own
+        pixels, the margin on the working image (the grid is known there: no search), each on
+        its central window."""
+        window, top = self.sync_config.window, float(np.iinfo(image.dtype).max)
+        grey = to_luma(central(image, window))
+        unit = central(full, window) * np.float32(top)
         luma, residual = central(luma, window), central(residual, window)
-        grey = np.rint(luma * 255).astype(np.uint8)
 
-        def marked(strength: float) -> np.ndarray:
-            moved = luma + self._capped(strength * residual)
-            return np.clip(np.rint(moved * 255), 0, 255).astype(np.uint8)
+        def moved(original: np.ndarray, change: np.ndarray, peak: float) -> np.ndarray:
+            """`original + change` as `mark` makes it: capped, rounded, clipped to the range."""
+            limit = self.embed_config.max_change / 255.0 * peak
+            return np.clip(np.rint(original + np.clip(change, -limit, limit)), 0, peak)
 
         def visibility(strength: float) -> Visibility:
-            return Visibility(psnr(grey, marked(strength)), ssim(grey, marked(strength)))
+            marked = moved(grey.astype(np.float32), strength * unit, top).astype(grey.dtype)
+            return Visibility(psnr(grey, marked), ssim(grey, marked))
 
         def margin(strength: float) -> float:
-            attacked = attacks.apply(np.dstack([marked(strength)] * 3), self.strength_config.probe)
+            marked = moved(luma * 255, strength * residual * 255, 255.0).astype(np.uint8)
+            attacked = attacks.apply(np.dstack([marked] * 3), self.strength_config.probe)
             read = read_in_place(to_luma(attacked) / np.float32(255), self.extractor, self.config)
             return bit_accuracy(whitened, read)
 

@@ -86,9 +86,10 @@ def search_size(model: ModelConfig, config: SyncConfig) -> SearchSize:
 
 
 def central(image: np.ndarray, size: int) -> np.ndarray:
-    """The centred `size`×`size` window (or less): on a working image, its centre is still the
-    image's, a cell corner, so the plane is read there in place."""
-    top, left = (max(0, (side - size) // 2) for side in image.shape)
+    """The centred `size`×`size` window (or less) of an image (of its first two axes): on a
+    working image, its centre is still the image's, a cell corner, so the plane is read there
+    in place."""
+    top, left = (max(0, (side - size) // 2) for side in image.shape[:2])
     return image[top : top + size, left : left + size]
 
 
