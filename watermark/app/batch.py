@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -156,6 +156,24 @@ def run_job(job: Job, worker: Worker | None = None) -> Outcome:
     return outcome
 
 
+@contextmanager
+def tally(
+    on_outcome: Callable[[Outcome], None] | None,
+) -> Iterator[tuple[Summary, Callable[[Outcome], None]]]:
+    """A batch's summary and the `record` every engine calls with each outcome: counted, then
+    passed to `on_outcome` unless not worth reporting (not an image). The summary's seconds
+    are the block's: the engine's start-up and shut-down included."""
+    summary = Summary()
+    started = time.perf_counter()
+
+    def record(outcome: Outcome) -> None:
+        if summary.record(outcome) and on_outcome:
+            on_outcome(outcome)
+
+    yield summary, record
+    summary.seconds = time.perf_counter() - started
+
+
 def run(
     work: Iterator[Job | Outcome],
     workers: int,
@@ -167,21 +185,14 @@ def run(
     A worker that dies (killed for memory, a crash in native code) fails the files it held,
     and the pool is restarted for the rest: the batch neither hangs nor stops.
     """
-    summary = Summary()
-    started = time.perf_counter()
     threads = max(1, usable_cores() // workers)
-
-    def record(outcome: Outcome) -> None:
-        if summary.record(outcome) and on_outcome:
-            on_outcome(outcome)
-
-    if workers == 1:
-        worker = start_worker(threads, plane)
-        for item in work:
-            record(item if isinstance(item, Outcome) else run_job(item, worker))
-    else:
-        _run_in_pool(work, workers, threads, plane, record)
-    summary.seconds = time.perf_counter() - started
+    with tally(on_outcome) as (summary, record):
+        if workers == 1:
+            worker = start_worker(threads, plane)
+            for item in work:
+                record(item if isinstance(item, Outcome) else run_job(item, worker))
+        else:
+            _run_in_pool(work, workers, threads, plane, record)
     return summary
 
 
