@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,9 @@ from PIL import Image
 
 from cli import main
 from tests.images import photo
+from watermark.app.batch import batch_folder
 from watermark.app.io import read_image
+from watermark.app.tasks import EmbedTask
 
 ray = pytest.importorskip("ray")
 pytestmark = pytest.mark.ray
@@ -123,3 +126,25 @@ def test_killed_run_resumes_to_exactly_one_valid_output_each(tmp_path: Path, mar
     assert outputs == sorted(p.name for p in source.iterdir())  # one each, no temp files left
     for path in out.iterdir():
         assert read_image(path).pixels.shape == (384, 480, 3)
+
+
+@dataclass(frozen=True)
+class FatalEmbed(EmbedTask):
+    """Embeds, except that the worker process dies on a file named fatal.png."""
+
+    def run(self, source, output, force, worker, outcome) -> None:
+        if source.name == "fatal.png":
+            os._exit(1)
+        super().run(source, output, force, worker, outcome)
+
+
+def test_a_dying_worker_fails_its_file_only(ray_session, tmp_path: Path, mark_path: Path):
+    source, out = tmp_path / "src", tmp_path / "out"
+    source.mkdir()
+    for name in ("a.png", "fatal.png", "b.png", "c.png", "d.png"):
+        Image.fromarray(photo(160, 160, seed=len(name))).save(source / name)
+    summary = batch_folder(FatalEmbed(), source, out, mark_path, engine="ray")
+    assert summary.counts == {"done": 4, "failed": 1}
+    [(name, reason)] = summary.failures
+    assert name.endswith("fatal.png") and "the Ray worker died" in reason
+    assert sorted(p.name for p in out.iterdir()) == ["a.png", "b.png", "c.png", "d.png"]
