@@ -6,7 +6,8 @@ worker process loads the networks once (pool initializer) and handles whole file
 network, encode), so with N workers N files are in flight and their stages overlap. Outputs
 are written atomically, so a killed run leaves only complete files, and a re-run skips every
 output that exists (`overwrite` redoes them). The file list is a generator: memory does not
-grow with the folder.
+grow with the folder. `run` is the local engine (a process pool); `ray_engine.run` does the
+same jobs on Ray actors, and `batch_folder` takes either (`engine_run`).
 """
 
 from __future__ import annotations
