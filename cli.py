@@ -370,7 +370,21 @@ def batch_options(command):
                 "--workers",
                 type=click.IntRange(1, 64),
                 default=None,
-                help="Worker processes. [default: CPU cores]",
+                help="Worker processes (Ray actors with --engine ray). "
+                "[default: CPU cores, the cluster's with --engine ray]",
+            ),
+            click.option(
+                "--engine",
+                type=click.Choice(["local", "ray"]),
+                default="local",
+                show_default=True,
+                help='Run the files on this machine, or on Ray (pip install "wm[ray]"); '
+                "with Ray, SOURCE and OUT must be on a file system every node sees.",
+            ),
+            click.option(
+                "--address",
+                help="The Ray cluster for --engine ray: auto (the one started on this "
+                "machine), HOST:PORT or ray://HOST:10001. [default: a Ray of its own, here]",
             ),
             click.option(
                 "--recursive/--no-recursive",
@@ -408,14 +422,12 @@ def batch_options(command):
 @overwrite_option
 @batch_options
 @reports_bad_input
-def batch_embed(
-    source, out, mark, strength, quality, fmt, overwrite, workers, recursive, log_path, key
-) -> None:
+def batch_embed(source, out, mark, strength, quality, fmt, overwrite, key, **options) -> None:
     """Hide MARK in every image under SOURCE, writing the tree again under OUT."""
     from watermark.app.tasks import EmbedTask
 
     task = EmbedTask(strength, quality, key, fmt)
-    report_batch(task, source, out, mark, workers, recursive, overwrite, log_path)
+    report_batch(task, source, out, mark, overwrite=overwrite, **options)
 
 
 @batch.command("extract")
@@ -427,11 +439,11 @@ def batch_embed(
 @overwrite_option
 @batch_options
 @reports_bad_input
-def batch_extract(source, out, size, overwrite, workers, recursive, log_path, key) -> None:
+def batch_extract(source, out, size, overwrite, key, **options) -> None:
     """Recover the mark of every image under SOURCE as NAME.mark.png under OUT."""
     from watermark.app.tasks import ExtractTask
 
-    report_batch(ExtractTask(size, key), source, out, None, workers, recursive, overwrite, log_path)
+    report_batch(ExtractTask(size, key), source, out, None, overwrite=overwrite, **options)
 
 
 @batch.command("verify")
@@ -446,21 +458,21 @@ def batch_extract(source, out, size, overwrite, workers, recursive, log_path, ke
 )
 @batch_options
 @reports_bad_input
-def batch_verify(source, mark, fpr, csv_path, workers, recursive, log_path, key) -> None:
+def batch_verify(source, mark, fpr, csv_path, key, **options) -> None:
     """Decide for every image under SOURCE whether it carries MARK."""
     from watermark.app.tasks import VerifyTask
 
-    task = VerifyTask(fpr, key)
-    report_batch(task, source, None, mark, workers, recursive, False, log_path, csv_path)
+    report_batch(VerifyTask(fpr, key), source, None, mark, csv_path=csv_path, **options)
 
 
-def report_batch(task, source, out, mark, workers, recursive, overwrite, log_path, csv_path=None):
-    """Run a batch; print its failures and summary; exit 0 (all done) or 1 (some failed)."""
+def report_batch(task, source, out, mark, **options) -> None:
+    """Run a batch (`options`: batch_folder's, from `batch_options` and the command); print its
+    failures and summary; exit 0 (all done) or 1 (some failed)."""
     from watermark.app.batch import batch_folder
 
-    summary = batch_folder(
-        task, source, out, mark, workers, recursive, overwrite, log_path, csv_path
-    )
+    if options["address"] and options["engine"] != "ray":
+        raise click.UsageError("--address needs --engine ray")
+    summary = batch_folder(task, source, out, mark, **options)
     for line in summary.failure_lines():
         click.echo(line, err=True)
     click.echo(summary.line(verified=task.name == "verify"))

@@ -6,11 +6,11 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 import pytest
 from click.testing import CliRunner
 from PIL import Image
 
+import watermark.app
 from cli import main
 from tests.images import photo
 from watermark.app.io import read_image
@@ -18,22 +18,6 @@ from watermark.app.io import read_image
 pytestmark = pytest.mark.networks
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture
-def messy(tmp_path: Path) -> Path:
-    """Good images at two depths, an RGBA PNG, and the usual junk."""
-    source = tmp_path / "photos"
-    (source / "sub").mkdir(parents=True)
-    Image.fromarray(photo(160, 200, seed=1)).save(source / "a.jpg")
-    Image.fromarray(photo(180, 160, seed=2)).save(source / "sub" / "b.png")
-    rgba = np.dstack([photo(160, 160, seed=3), np.full((160, 160), 90, np.uint8)])
-    Image.fromarray(rgba, "RGBA").save(source / "sub" / "c.png")
-    (source / "text.jpg").write_text("I am not a JPEG")
-    (source / "zero.png").write_bytes(b"")
-    (source / "corrupt.jpg").write_bytes((source / "a.jpg").read_bytes()[:400])
-    (source / "notes.txt").write_text("not an image, not by name either")
-    return source
 
 
 def test_mixed_folder(messy: Path, mark_path: Path, tmp_path: Path):
@@ -140,3 +124,23 @@ def test_name_collisions_fail_instead_of_overwriting(tmp_path: Path, mark_path: 
         main, ["batch", "embed", str(source), str(tmp_path / "o2"), str(mark_path), "-w", "1"]
     )
     assert (tmp_path / "o2" / "IMG_0001.png").exists()  # found by content, suffix by content
+
+
+def test_ray_engine_without_ray_says_how_to_install(messy, mark_path, tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "ray", None)  # `import ray` fails, as without the extra
+    monkeypatch.delitem(sys.modules, "watermark.app.ray_engine", raising=False)
+    monkeypatch.delattr(watermark.app, "ray_engine", raising=False)  # imported by another test
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        main, ["batch", "embed", str(messy), str(out), str(mark_path), "--engine", "ray"]
+    )
+    assert result.exit_code == 2
+    assert result.output == 'wm: error: --engine ray needs Ray: pip install "wm[ray]"\n'
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("engine", [[], ["--engine", "local"]])
+def test_an_address_needs_the_ray_engine(messy, mark_path, tmp_path, engine):
+    command = ["batch", "verify", str(messy), str(mark_path), "--address", "auto", *engine]
+    result = CliRunner().invoke(main, command)
+    assert result.exit_code == 2 and "--address needs --engine ray" in result.output

@@ -6,7 +6,8 @@ worker process loads the networks once (pool initializer) and handles whole file
 network, encode), so with N workers N files are in flight and their stages overlap. Outputs
 are written atomically, so a killed run leaves only complete files, and a re-run skips every
 output that exists (`overwrite` redoes them). The file list is a generator: memory does not
-grow with the folder.
+grow with the folder. `run` is the local engine (a process pool); `ray_engine.run` does the
+same jobs on Ray actors, and `batch_folder` takes either (`engine_run`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -156,32 +157,44 @@ def run_job(job: Job, worker: Worker | None = None) -> Outcome:
     return outcome
 
 
-def run(
-    work: Iterator[Job | Outcome],
-    workers: int,
-    plane: np.ndarray | None = None,
-    on_outcome: Callable[[Outcome], None] | None = None,
-) -> Summary:
-    """Run the planned work with `workers` processes (1: in this process).
-
-    A worker that dies (killed for memory, a crash in native code) fails the files it held,
-    and the pool is restarted for the rest: the batch neither hangs nor stops.
-    """
+@contextmanager
+def tally(
+    on_outcome: Callable[[Outcome], None] | None,
+) -> Iterator[tuple[Summary, Callable[[Outcome], None]]]:
+    """A batch's summary and the `record` every engine calls with each outcome: counted, then
+    passed to `on_outcome` unless not worth reporting (not an image). The summary's seconds
+    are the block's: the engine's start-up and shut-down included."""
     summary = Summary()
     started = time.perf_counter()
-    threads = max(1, usable_cores() // workers)
 
     def record(outcome: Outcome) -> None:
         if summary.record(outcome) and on_outcome:
             on_outcome(outcome)
 
-    if workers == 1:
-        worker = start_worker(threads, plane)
-        for item in work:
-            record(item if isinstance(item, Outcome) else run_job(item, worker))
-    else:
-        _run_in_pool(work, workers, threads, plane, record)
+    yield summary, record
     summary.seconds = time.perf_counter() - started
+
+
+def run(
+    work: Iterator[Job | Outcome],
+    workers: int | None = None,
+    plane: np.ndarray | None = None,
+    on_outcome: Callable[[Outcome], None] | None = None,
+) -> Summary:
+    """Run the planned work with `workers` processes (None: one per core; 1: in this process).
+
+    A worker that dies (killed for memory, a crash in native code) fails the files it held,
+    and the pool is restarted for the rest: the batch neither hangs nor stops.
+    """
+    workers = workers or usable_cores()
+    threads = max(1, usable_cores() // workers)
+    with tally(on_outcome) as (summary, record):
+        if workers == 1:
+            worker = start_worker(threads, plane)
+            for item in work:
+                record(item if isinstance(item, Outcome) else run_job(item, worker))
+        else:
+            _run_in_pool(work, workers, threads, plane, record)
     return summary
 
 
@@ -222,6 +235,23 @@ def _run_in_pool(work, workers: int, threads: int, plane, record) -> None:
         pool.shutdown()
 
 
+def engine_run(engine: str, address: str | None = None) -> Callable[..., Summary]:
+    """The `run` of an engine: "local" (processes on this machine) or "ray" (actors on the Ray
+    cluster at `address`). The Ray engine's module imports Ray, so Ray is imported only when
+    asked for, and a missing Ray fails here, before any file is touched."""
+    if engine == "local":
+        return run
+    if engine == "ray":
+        try:
+            from . import ray_engine
+        except ModuleNotFoundError as error:
+            if error.name != "ray":
+                raise
+            raise ImageError('--engine ray needs Ray: pip install "wm[ray]"') from None
+        return partial(ray_engine.run, address=address)
+    raise ValueError(f"engine {engine!r}: not local or ray")
+
+
 def batch_folder(
     task: Task,
     source: Path,
@@ -232,18 +262,22 @@ def batch_folder(
     overwrite: bool = False,
     log_path: Path | None = None,
     csv_path: Path | None = None,
+    engine: str = "local",
+    address: str | None = None,
 ) -> Summary:
     """`task` on every image under `source` (with `mark`, to embed or verify), outputs under
     `out`: planned, run with a progress bar (count, ETA), each outcome appended to the JSONL
-    log and, for verify, to the CSV."""
+    log and, for verify, to the CSV. `engine` "local" runs `workers` processes here (default:
+    one per core); "ray" runs `workers` Ray actors (default: one per CPU of the cluster) on
+    the cluster at `address` (default: a Ray started here)."""
     from tqdm import tqdm
 
     from ..watermarker import Watermarker
     from .files import read_mark
 
+    run_engine = engine_run(engine, address)
     check_folders(source, out)
     plane = read_mark(mark, Watermarker()) if mark else None
-    workers = workers or usable_cores()
     total = sum(1 for _ in images_under(source, recursive))  # a count for the ETA; names not kept
     with ExitStack() as stack:
         bar = stack.enter_context(tqdm(total=total, unit="image", desc=task.name))
@@ -259,4 +293,4 @@ def batch_folder(
             if table:
                 table.add(outcome)
 
-        return run(plan(task, source, out, recursive, overwrite), workers, plane, on_outcome)
+        return run_engine(plan(task, source, out, recursive, overwrite), workers, plane, on_outcome)

@@ -24,6 +24,7 @@ class Outcome:
     confidence: float | None = None
     verdict: dict | None = None
     seconds: float = 0.0
+    node: str | None = None  # the Ray node that did the file (Ray engine only)
 
     def log_line(self) -> str:
         return json.dumps({key: value for key, value in asdict(self).items() if value is not None})
