@@ -1,101 +1,32 @@
 """The `wm` command line: parses, calls the `watermark` package, prints.
 
-Nothing heavy is imported at module level (the config and the format table are plain Python),
-so `wm --help` answers at once; each command imports what it needs when it runs.
+The one-photo commands and the measurements are here; `wm batch` lives beside the batch code
+(`watermark/app/batch_commands.py`), `wm train` and `wm distill` beside training
+(`watermark/training/commands.py`), and what they share in `watermark/app/options.py`. Nothing
+heavy is imported at module level (the config and the format table are plain Python), so
+`wm --help` answers at once; each command imports what it needs when it runs.
 """
 
 from __future__ import annotations
 
-import functools
+import json
 import sys
 from pathlib import Path
 
 import click
 
-from watermark.app.formats import OUTPUT_CHOICES
-from watermark.config import AUTO, DEFAULTS
+from watermark.app.batch_commands import batch
+from watermark.app.options import (
+    force_option,
+    fpr_option,
+    key_option,
+    note,
+    quality_option,
+    reports_bad_input,
+    strength_option,
+)
+from watermark.config import DEFAULTS
 from watermark.training.commands import distill, train
-
-EXIT_BAD_INPUT = 2
-
-
-def fail(message: str) -> None:
-    """One line on stderr, exit code 2: the answer to every bad input."""
-    click.echo(f"wm: error: {message}", err=True)
-    sys.exit(EXIT_BAD_INPUT)
-
-
-def reports_bad_input(command):
-    """Turn the package's input errors into `fail`, without a traceback."""
-
-    @functools.wraps(command)
-    def wrapper(*args, **kwargs):
-        from watermark.app.errors import ImageError
-
-        try:
-            return command(*args, **kwargs)
-        except ImageError as error:
-            fail(str(error))
-        except MemoryError:
-            fail("out of memory: the image is too large for this machine")
-
-    return wrapper
-
-
-def note(lines: list[str]) -> None:
-    for line in lines:
-        click.echo(f"wm: note: {line}", err=True)
-
-
-class Strength(click.ParamType):
-    """'auto', or a number from 0.1 to 4."""
-
-    name = "auto|0.1-4"
-    numbers = click.FloatRange(0.1, 4.0)
-
-    def convert(self, value, param, ctx):
-        if value == AUTO or isinstance(value, float):
-            return value
-        try:
-            number = float(value)
-        except ValueError:
-            self.fail(f"{value!r}: expected 'auto' or a number from 0.1 to 4", param, ctx)
-        return self.numbers.convert(number, param, ctx)
-
-
-force_option = click.option("-f", "--force", is_flag=True, help="Overwrite OUTPUT if it exists.")
-strength_option = click.option(
-    "-s",
-    "--strength",
-    type=Strength(),
-    default=DEFAULTS.strength,
-    show_default=True,
-    help="Residual gain: higher survives more, lower hides better (1.0 ≈ 42 dB PSNR); "
-    "auto: the least each photo needs, within PSNR 38 dB and SSIM 0.98.",
-)
-quality_option = click.option(
-    "-q",
-    "--quality",
-    type=click.IntRange(1, 100),
-    default=DEFAULTS.quality,
-    show_default=True,
-    help="JPEG/WebP quality of the output.",
-)
-overwrite_option = click.option("--overwrite", is_flag=True, help="Redo outputs that exist.")
-key_option = click.option(
-    "-k",
-    "--key",
-    envvar="WM_KEY",
-    help="Secret key: only the same key reads the mark back (also from $WM_KEY, which keeps "
-    "it out of your shell history). [default: a public key]",
-)
-fpr_option = click.option(
-    "--fpr",
-    type=click.FloatRange(1e-300, 0.5),
-    default=DEFAULTS.fpr,
-    show_default=True,
-    help="False-alarm probability allowed: present when p ≤ FPR.",
-)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -229,8 +160,6 @@ def verify(image: Path, mark: Path, fpr: float, as_json: bool, key: str | None) 
       wm verify suspect.jpg logo.png     # mark present: 1003/1024 bits match, p = 1.49e-265
       wm verify suspect.jpg logo.png --json
     """
-    import json
-
     from watermark.app.files import verify_file
 
     verdict = verify_file(image, mark, key, fpr)
@@ -347,138 +276,7 @@ def attack(image: Path, spec: str, output: Path, force: bool) -> None:
     click.echo(str(attack_file(image, spec, output, force)))
 
 
-@main.group()
-def batch() -> None:
-    """Embed, extract or verify every image in a folder tree.
-
-    \b
-      wm batch embed photos/ out/ mark.png          # tree mirrored in out/, names kept
-      wm batch extract out/ marks/                  # one recovered mark per image
-      wm batch verify out/ mark.png --csv verify.csv
-
-    Interrupted? Run the same command again: finished files are skipped (--overwrite redoes
-    them); outputs are written atomically, so none is ever half-written. Exit code 0 when
-    every image succeeded, 1 when some failed (listed at the end), 2 on bad arguments.
-    """
-
-
-def batch_options(command):
-    for option in reversed(
-        [
-            click.option(
-                "-w",
-                "--workers",
-                type=click.IntRange(1, 64),
-                default=None,
-                help="Worker processes (Ray actors with --engine ray). "
-                "[default: CPU cores, the cluster's with --engine ray]",
-            ),
-            click.option(
-                "--engine",
-                type=click.Choice(["local", "ray"]),
-                default="local",
-                show_default=True,
-                help='Run the files on this machine, or on Ray (pip install "wm[ray]"); '
-                "with Ray, SOURCE and OUT must be on a file system every node sees.",
-            ),
-            click.option(
-                "--address",
-                help="The Ray cluster for --engine ray: auto (the one started on this "
-                "machine), HOST:PORT or ray://HOST:10001. [default: a Ray of its own, here]",
-            ),
-            click.option(
-                "--recursive/--no-recursive",
-                default=True,
-                show_default=True,
-                help="Descend into sub-folders.",
-            ),
-            click.option(
-                "--log",
-                "log_path",
-                type=click.Path(dir_okay=False, path_type=Path),
-                help="Append one JSON line per file (result, PSNR, reason).",
-            ),
-            key_option,
-        ]
-    ):
-        command = option(command)
-    return command
-
-
-@batch.command("embed")
-@click.argument("source", type=click.Path(path_type=Path))
-@click.argument("out", type=click.Path(file_okay=False, path_type=Path))
-@click.argument("mark", type=click.Path(path_type=Path))
-@strength_option
-@quality_option
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(OUTPUT_CHOICES),
-    default=OUTPUT_CHOICES[0],
-    show_default=True,
-    help="Output format.",
-)
-@overwrite_option
-@batch_options
-@reports_bad_input
-def batch_embed(source, out, mark, strength, quality, fmt, overwrite, key, **options) -> None:
-    """Hide MARK in every image under SOURCE, writing the tree again under OUT."""
-    from watermark.app.tasks import EmbedTask
-
-    task = EmbedTask(strength, quality, key, fmt)
-    report_batch(task, source, out, mark, overwrite=overwrite, **options)
-
-
-@batch.command("extract")
-@click.argument("source", type=click.Path(path_type=Path))
-@click.argument("out", type=click.Path(file_okay=False, path_type=Path))
-@click.option(
-    "--size", type=click.IntRange(32, 4096), default=DEFAULTS.view_size, show_default=True
-)
-@overwrite_option
-@batch_options
-@reports_bad_input
-def batch_extract(source, out, size, overwrite, key, **options) -> None:
-    """Recover the mark of every image under SOURCE as NAME.mark.png under OUT."""
-    from watermark.app.tasks import ExtractTask
-
-    report_batch(ExtractTask(size, key), source, out, None, overwrite=overwrite, **options)
-
-
-@batch.command("verify")
-@click.argument("source", type=click.Path(path_type=Path))
-@click.argument("mark", type=click.Path(path_type=Path))
-@fpr_option
-@click.option(
-    "--csv",
-    "csv_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write one row per image: file, bits, matching, p_value, present.",
-)
-@batch_options
-@reports_bad_input
-def batch_verify(source, mark, fpr, csv_path, key, **options) -> None:
-    """Decide for every image under SOURCE whether it carries MARK."""
-    from watermark.app.tasks import VerifyTask
-
-    report_batch(VerifyTask(fpr, key), source, None, mark, csv_path=csv_path, **options)
-
-
-def report_batch(task, source, out, mark, **options) -> None:
-    """Run a batch (`options`: batch_folder's, from `batch_options` and the command); print its
-    failures and summary; exit 0 (all done) or 1 (some failed)."""
-    from watermark.app.batch import batch_folder
-
-    if options["address"] and options["engine"] != "ray":
-        raise click.UsageError("--address needs --engine ray")
-    summary = batch_folder(task, source, out, mark, **options)
-    for line in summary.failure_lines():
-        click.echo(line, err=True)
-    click.echo(summary.line(verified=task.name == "verify"))
-    sys.exit(summary.exit_code)
-
-
+main.add_command(batch)
 main.add_command(train)
 main.add_command(distill)
 
