@@ -1,9 +1,5 @@
 import json
-import os
-import signal
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -13,7 +9,7 @@ from PIL import Image
 import watermark.app
 from cli import main
 from tests.images import photo
-from watermark.app.io import read_image
+from tests.runs import assert_a_killed_run_resumes
 
 pytestmark = pytest.mark.networks
 
@@ -63,36 +59,7 @@ def test_output_inside_source_is_refused(messy: Path, mark_path: Path):
 
 
 def test_killed_run_resumes_to_exactly_one_valid_output_each(tmp_path: Path, mark_path: Path):
-    source, out = tmp_path / "src", tmp_path / "out"
-    source.mkdir()
-    for seed in range(12):
-        Image.fromarray(photo(256, 320, seed=seed)).save(source / f"p{seed:02d}.png")
-    command = [
-        sys.executable,
-        "-m",
-        "cli",
-        "batch",
-        "embed",
-        str(source),
-        str(out),
-        str(mark_path),
-        "-w",
-        "1",
-    ]
-    process = subprocess.Popen(command, cwd=ROOT, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 60
-    while not (out.exists() and any(out.glob("*.png"))) and time.monotonic() < deadline:
-        time.sleep(0.02)
-    os.kill(process.pid, signal.SIGKILL)
-    process.wait()
-    finished = len(list(out.glob("*.png")))
-    assert 0 < finished < 12, "the kill should land mid-run"
-
-    subprocess.run(command, cwd=ROOT, capture_output=True, check=False)
-    outputs = sorted(p.name for p in out.iterdir())
-    assert outputs == sorted(p.name for p in source.iterdir())  # one each, no temp files left
-    for path in out.iterdir():
-        assert read_image(path).pixels.shape == (256, 320, 3)
+    assert_a_killed_run_resumes(tmp_path, mark_path, 12, (256, 320), ["-w", "1"], wait=60)
 
 
 def test_temporaries_of_a_killed_run_are_removed(messy: Path, mark_path: Path, tmp_path: Path):

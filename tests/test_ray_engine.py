@@ -6,10 +6,6 @@ import csv
 import json
 import os
 import re
-import signal
-import subprocess
-import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,8 +15,8 @@ from PIL import Image
 
 from cli import main
 from tests.images import photo
+from tests.runs import assert_a_killed_run_resumes
 from watermark.app.batch import batch_folder
-from watermark.app.io import read_image
 from watermark.app.tasks import EmbedTask
 
 ray = pytest.importorskip("ray")
@@ -96,36 +92,7 @@ def test_extract_and_verify_match_the_local_engine(ray_session, messy, mark_path
 
 def test_killed_run_resumes_to_exactly_one_valid_output_each(tmp_path: Path, mark_path: Path):
     """The command as users run it, Ray started by `wm` itself, killed once outputs appear."""
-    source, out = tmp_path / "src", tmp_path / "out"
-    source.mkdir()
-    for seed in range(16):
-        Image.fromarray(photo(384, 480, seed=seed)).save(source / f"p{seed:02d}.png")
-    command = [
-        sys.executable,
-        "-m",
-        "cli",
-        "batch",
-        "embed",
-        str(source),
-        str(out),
-        str(mark_path),
-        "--engine",
-        "ray",
-    ]
-    process = subprocess.Popen(command, cwd=ROOT, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 120
-    while not (out.exists() and any(out.glob("*.png"))) and time.monotonic() < deadline:
-        time.sleep(0.02)
-    os.kill(process.pid, signal.SIGKILL)
-    process.wait()
-    finished = len(list(out.glob("*.png")))
-    assert 0 < finished < 16, "the kill should land mid-run"
-
-    subprocess.run(command, cwd=ROOT, capture_output=True, check=False)
-    outputs = sorted(p.name for p in out.iterdir())
-    assert outputs == sorted(p.name for p in source.iterdir())  # one each, no temp files left
-    for path in out.iterdir():
-        assert read_image(path).pixels.shape == (384, 480, 3)
+    assert_a_killed_run_resumes(tmp_path, mark_path, 16, (384, 480), ["--engine", "ray"], wait=120)
 
 
 @dataclass(frozen=True)
