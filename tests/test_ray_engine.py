@@ -1,6 +1,7 @@
 """`--engine ray` against the local engine: the same outputs (byte for byte), log, CSV, summary
-and exit code on a messy tree; a killed run resumes to one valid output per input. These start
-a real Ray on this machine; marked `ray`, skipped where Ray is not installed."""
+and exit code on a messy tree; a killed run resumes to one valid output per input; a worker
+that dies fails its file only. These start a real Ray on this machine: marked `ray` (run by
+scripts/test_ray.sh), skipped where Ray is not installed."""
 
 import csv
 import json

@@ -115,14 +115,15 @@ def plan(
         if out is not None:
             relative = file.relative_to(source)
             target = out / task.output_name(relative, partial(sniffed_format, file))
+            if target.parent not in cleaned:  # the next folder (`walk` does one at a time)
+                claimed.clear()  # names collide only within a folder: memory stays a folder's
+                remove_stale_temporaries(target.parent)
+                cleaned.add(target.parent)
             if target in claimed:
                 reason = f"{file}: output {target} is already taken by {claimed[target]}"
                 yield Outcome(str(file), "failed", reason=reason)
                 continue
             claimed[target] = file
-            if target.parent not in cleaned:
-                remove_stale_temporaries(target.parent)
-                cleaned.add(target.parent)
             if target.exists() and not overwrite:
                 yield Outcome(str(file), "skipped", str(target))
                 continue
