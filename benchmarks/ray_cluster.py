@@ -38,6 +38,9 @@ from watermark.nets.runtime import assets_dir
 
 PORT = 6379
 ENV = {**os.environ, "RAY_AUTH_MODE": "token"}
+# Where Ray notes the cluster started on this machine, for `--address auto`; only `ray stop`
+# clears it
+CURRENT_CLUSTER = Path(tempfile.gettempdir()) / "ray" / "ray_current_cluster"
 
 
 def tool(name: str) -> str:
@@ -56,6 +59,12 @@ def start_node(stack: ExitStack, log: Path, *options: str) -> None:
 def stop(process: subprocess.Popen) -> None:
     process.send_signal(signal.SIGTERM)
     process.wait(timeout=60)
+
+
+def forget_cluster(address: str) -> None:
+    """Clear Ray's note of the stopped cluster, so that `--address auto` looks for no other."""
+    if CURRENT_CLUSTER.exists() and CURRENT_CLUSTER.read_text().strip() == address:
+        CURRENT_CLUSTER.unlink()
 
 
 def wait_for_cpus(address: str, cpus: int, patience: float = 120) -> None:
@@ -84,6 +93,7 @@ def main() -> None:
         source, out, log = shared / "photos", shared / "out", shared / "log.jsonl"
         source.mkdir()
         make_inputs(args.photos, source, args.count)
+        stack.callback(forget_cluster, address)  # once the nodes have stopped
         head = ["--head", f"--node-ip-address={args.host}", f"--port={PORT}"]
         start_node(stack, shared / "head.log", *head, "--include-dashboard=false")
         wait_for_cpus(address, 1)
