@@ -80,7 +80,7 @@ def embed(
     \b
     Examples:
       wm embed photo.jpg logo.png                   # -> photo.wm.jpg
-      wm embed photo.png logo.png -o out.webp       # any of .png .jpg .webp .tif .bmp
+      wm embed photo.png logo.png -o out.webp       # .png .jpg .webp .tif .bmp .ppm
       wm embed photo.png logo.png --strength 0.8    # fainter, a little less robust
       WM_KEY='my secret' wm embed photo.jpg logo.png  # readable only with the same key
     """

@@ -223,3 +223,28 @@ def test_batch_reports_each_bad_file_and_goes_on(tmp_path: Path, mark_path: Path
     if command != "verify":
         written = {p.name.split(".")[0] for p in out.rglob("*") if p.is_file()}
         assert written == {name.split(".")[0] for name in ODD_BUT_VALID}
+
+
+def test_a_log_that_cannot_be_written_is_one_line(tmp_path: Path, mark_path: Path):
+    source = tmp_path / "src"
+    source.mkdir()
+    Image.fromarray(photo(160, 160, seed=1)).save(source / "a.png")
+    log = tmp_path / "missing" / "log.jsonl"
+    result = CliRunner().invoke(
+        main, ["batch", "verify", str(source), str(mark_path), "--log", str(log)]
+    )
+    assert (
+        result.exit_code == 2
+        and result.exception is None
+        or isinstance(result.exception, SystemExit)
+    )
+    assert f"{log}: cannot write the log" in result.output
+
+
+def test_attack_never_replaces_its_input(photo_path: Path):
+    before = photo_path.read_bytes()
+    result = CliRunner().invoke(
+        main, ["attack", str(photo_path), "jpeg:50", "-o", str(photo_path), "-f"]
+    )
+    assert result.exit_code == 2 and "is the input" in result.output
+    assert photo_path.read_bytes() == before

@@ -20,9 +20,10 @@ class ModelConfig:
     """Architecture and geometry shared by training and inference.
 
     The networks see luma at a *working resolution*: the image is scaled so its long side is
-    `work_long_side`, or `small_long_side` for a smaller image, rounded to a multiple of
-    `cell`. One plane bit covers a `cell`×`cell` patch of working pixels, so the 32×32 plane
-    repeats with a period of `plane_size * cell` = 128 working pixels in both directions.
+    `work_long_side`, or `small_long_side` for a smaller image, each side rounded to a
+    multiple of two cells (so the centre is a cell corner). One plane bit covers a
+    `cell`×`cell` patch of working pixels, so the 32×32 plane repeats with a period of
+    `plane_size * cell` = 128 working pixels in both directions.
     """
 
     plane_size: int = 32
@@ -42,7 +43,7 @@ class ModelConfig:
 
 @dataclass(frozen=True)
 class SyncConfig:
-    """Finding the mark's lattice in an attacked copy (see `sync`)."""
+    """Finding the mark's lattice in an attacked copy (see `core.lattice`, `core.reading`)."""
 
     highpass_sigma: float = 1.5  # px: fine detail = luma minus its blur
     jpeg_block: int = 8  # JPEG's block pattern, removed before looking for ours

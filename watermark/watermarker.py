@@ -71,8 +71,8 @@ class Extraction:
     every bit is read as a clean 0 or 1. `whitened` is the soft plane as read, before the key
     is undone, with the plane's first cell taken at the image's centre. `shift` is None when
     the mark was read there, or the cyclic shift (rows, cols) under which it was found by its
-    shape instead (a crop off the centre, see `sync.find_picture`). `lattice` is the grid
-    `sync` found and undid, if any.
+    shape instead (a crop off the centre, see `core.reading.find_picture`). `lattice` is the
+    grid `core.reading.locate` found and undid, if any.
     """
 
     plane: np.ndarray
@@ -167,10 +167,14 @@ class Watermarker:
         full = resize(residual, full_shape)  # at strength 1, luma in [0, 1]
         if strength == AUTO:
             strength = self._fitting_strength(image, full, luma, residual, whitened)
-        limit = np.float32(self.embed_config.max_change / 255.0 * scale)
+        limit = np.float32(self._change_limit(scale))
         np.multiply(full, np.float32(float(strength) * scale), out=full)
         np.clip(full, -limit, limit, out=full)  # in the image's own levels now
         return Marked(_add_residual(image, full), float(strength))
+
+    def _change_limit(self, peak: float) -> float:
+        """The most a pixel may move, in levels of an image whose top level is `peak`."""
+        return self.embed_config.max_change / 255.0 * peak
 
     def _fitting_strength(
         self,
@@ -190,7 +194,7 @@ class Watermarker:
 
         def moved(original: np.ndarray, change: np.ndarray, peak: float) -> np.ndarray:
             """`original + change` as `mark` makes it: capped, rounded, clipped to the range."""
-            limit = self.embed_config.max_change / 255.0 * peak
+            limit = self._change_limit(peak)
             return np.clip(np.rint(original + np.clip(change, -limit, limit)), 0, peak)
 
         def visibility(strength: float) -> Visibility:
@@ -243,7 +247,8 @@ class Watermarker:
         return decide(expected, placed, search, shifted, fpr)
 
     def read(self, image: np.ndarray, key: str | None = None) -> Extraction:
-        """Read the plane, wherever a crop, resize or rotation has put its grid (see `sync`)."""
+        """Read the plane, wherever a crop, resize or rotation has put its grid (see
+        `core.reading.locate`)."""
         whitened, reading = self._read_in_place(image)
         undo = whitening(key, self.config.plane_size).undo
         plane, shift = undo(whitened), None

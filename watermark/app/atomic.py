@@ -35,18 +35,21 @@ def save_atomically(path: Path, write: Callable[[str], None], force: bool = Fals
     """Call `write(temporary_path)` in the target folder, then move the result to `path`."""
     path = Path(path)
     refuse_existing(path, force)
-    with _temporary(path, force) as temporary:
+    with _temporary(path, force) as temporary, _as_image_error(path):
         write(temporary)
 
 
 @contextmanager
 def open_atomically(path: Path, force: bool = False, newline: str | None = None) -> Iterator[IO]:
     """A text file to stream into; it appears at `path` only when the block ends without an
-    error (and is discarded otherwise)."""
+    error (and is discarded otherwise). Errors of the block itself are the caller's."""
     path = Path(path)
     refuse_existing(path, force)
-    with _temporary(path, force) as temporary, open(temporary, "w", newline=newline) as handle:
-        yield handle
+    with _temporary(path, force) as temporary:
+        with _as_image_error(path):
+            handle = open(temporary, "w", newline=newline)
+        with handle:
+            yield handle
 
 
 def write_text_atomically(path: Path, text: str, force: bool = True) -> None:
@@ -55,17 +58,27 @@ def write_text_atomically(path: Path, text: str, force: bool = True) -> None:
 
 @contextmanager
 def _temporary(path: Path, force: bool) -> Iterator[str]:
+    """A temporary file beside `path`, published there when the block ends without an error,
+    removed in any case."""
     temporary = _temporary_beside(path)
     try:
         yield temporary
-        _publish(temporary, path, force)
+        with _as_image_error(path):
+            _publish(temporary, path, force)
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+
+
+@contextmanager
+def _as_image_error(path: Path) -> Iterator[None]:
+    """A failing write (disk full, read-only, permissions) as the one-line error naming `path`."""
+    try:
+        yield
     except ImageError:
         raise
     except OSError as error:
         raise ImageError(f"{path}: cannot write ({error.strerror or error})") from None
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
 
 
 def _temporary_beside(path: Path) -> str:
@@ -79,6 +92,8 @@ def _temporary_beside(path: Path) -> str:
         )
     except PermissionError:
         raise ImageError(f"{path}: cannot write in {folder} (permission denied)") from None
+    except OSError as error:
+        raise ImageError(f"{path}: cannot write in {folder} ({error.strerror or error})") from None
     os.close(handle)
     os.chmod(temporary, 0o666 & ~_umask())
     return temporary

@@ -23,6 +23,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from typing import IO
 
 import numpy as np
 
@@ -253,6 +254,14 @@ def engine_run(engine: str, address: str | None = None) -> Callable[..., Summary
     raise ValueError(f"engine {engine!r}: not local or ray")
 
 
+def _opened_log(path: Path) -> IO:
+    """The JSONL log, opened to append (a bad path is the user's one-line error)."""
+    try:
+        return open(path, "a")
+    except OSError as error:
+        raise ImageError(f"{path}: cannot write the log ({error.strerror or error})") from None
+
+
 def batch_folder(
     task: Task,
     source: Path,
@@ -282,7 +291,7 @@ def batch_folder(
     total = sum(1 for _ in images_under(source, recursive))  # a count for the ETA; names not kept
     with ExitStack() as stack:
         bar = stack.enter_context(tqdm(total=total, unit="image", desc=task.name))
-        log = stack.enter_context(open(log_path, "a")) if log_path else None
+        log = stack.enter_context(_opened_log(log_path)) if log_path else None
         table = stack.enter_context(CsvReport(csv_path)) if csv_path else None
 
         def on_outcome(outcome: Outcome) -> None:

@@ -126,6 +126,7 @@ def plane_picture(bits: np.ndarray, size: int) -> np.ndarray:
 
 def attack_file(image: Path, spec: str, output: Path, force: bool = False) -> Path:
     """`image` after the attack `spec` (e.g. jpeg:50, see `core.attacks`), written to `output`."""
+    _refuse_input_as_output(image, output)
     photo = load_photo(image)
     try:
         attacked = attacks.apply(photo, spec)

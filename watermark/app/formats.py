@@ -85,5 +85,5 @@ def suffixes() -> list[str]:
 
 
 def labels() -> str:
-    """'PNG, JPEG, WebP, TIFF, BMP'."""
+    """The formats as people name them, in the table's order: 'PNG, JPEG, WebP, …'."""
     return ", ".join(fmt.label for fmt in FORMATS)

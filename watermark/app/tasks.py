@@ -81,7 +81,7 @@ class ExtractTask:
     name: ClassVar[str] = "extract"
 
     def output_name(self, relative: Path, sniffed) -> Path:
-        return relative.with_name(f"{relative.stem}.mark.png")
+        return files.default_extract_output(relative)
 
     def run(self, source, output, force, worker, outcome) -> None:
         result = files.extract_file(source, output, self.size, force, worker.watermarker, self.key)

@@ -15,7 +15,7 @@ each bit, and any crop that keeps a 128 px square still holds every bit.
 Why the tiling starts at the centre: the plane's first cell has its top-left corner at the
 centre of the working image (working sides are multiples of two cells, so the centre is a cell
 corner). Resizes, centred crops and rotations about the centre all keep the centre where it
-was, so once `sync` has undone the scale and rotation, the reader knows which cell is the
+was, so once `lattice.rectify` has undone the scale and rotation, the reader knows which cell is the
 plane's first without having to guess it.
 """
 
