@@ -23,6 +23,7 @@ from watermark.app.options import (
     note,
     quality_option,
     reports_bad_input,
+    size_option,
     strength_option,
 )
 from watermark.config import DEFAULTS
@@ -99,13 +100,7 @@ def embed(
     type=click.Path(path_type=Path),
     help="Where to write the recovered mark (PNG). [default: IMAGE.mark.png]",
 )
-@click.option(
-    "--size",
-    type=click.IntRange(32, 4096),
-    default=DEFAULTS.view_size,
-    show_default=True,
-    help="Side of the written mark in pixels; 32 = the raw plane, a pixel per bit.",
-)
+@size_option
 @force_option
 @key_option
 @reports_bad_input

@@ -126,7 +126,7 @@ class Watermarker:
         self,
         image: np.ndarray,
         mark: np.ndarray,
-        strength: float = DEFAULTS.strength,
+        strength: float | str = DEFAULTS.strength,
         key: str | None = None,
     ) -> np.ndarray:
         """`image` with `mark` (a picture: logo, monogram) hidden in it; same shape and dtype."""

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import click
 
-from ..config import DEFAULTS
 from .formats import OUTPUT_CHOICES
 from .options import (
     fpr_option,
@@ -15,6 +14,7 @@ from .options import (
     overwrite_option,
     quality_option,
     reports_bad_input,
+    size_option,
     strength_option,
 )
 
@@ -105,9 +105,7 @@ def batch_embed(source, out, mark, strength, quality, fmt, overwrite, key, **opt
 @batch.command("extract")
 @click.argument("source", type=click.Path(path_type=Path))
 @click.argument("out", type=click.Path(file_okay=False, path_type=Path))
-@click.option(
-    "--size", type=click.IntRange(32, 4096), default=DEFAULTS.view_size, show_default=True
-)
+@size_option
 @overwrite_option
 @batch_options
 @reports_bad_input

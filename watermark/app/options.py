@@ -90,3 +90,10 @@ fpr_option = click.option(
     show_default=True,
     help="False-alarm probability allowed: present when p ≤ FPR.",
 )
+size_option = click.option(
+    "--size",
+    type=click.IntRange(32, 4096),
+    default=DEFAULTS.view_size,
+    show_default=True,
+    help="Side of the written mark in pixels; 32 = the raw plane, a pixel per bit.",
+)

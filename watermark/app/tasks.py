@@ -30,7 +30,9 @@ class Worker:
 class Task(Protocol):
     name: ClassVar[str]
 
-    def output_name(self, relative: Path, sniffed: Callable[[], formats.Format | None]) -> Path: ...
+    def output_name(self, relative: Path, sniffed: Callable[[], formats.Format | None]) -> Path:
+        """Where the file's output goes, relative to the output folder (only tasks that write
+        one are planned with an output folder)."""
 
     def run(
         self, source: Path, output: Path | None, force: bool, worker: Worker, outcome: Outcome
@@ -92,10 +94,7 @@ class ExtractTask:
 class VerifyTask:
     fpr: float = DEFAULTS.fpr
     key: str | None = None
-    name: ClassVar[str] = "verify"
-
-    def output_name(self, relative: Path, sniffed) -> Path:
-        return _same_name(relative, formats.KEEP, sniffed)
+    name: ClassVar[str] = "verify"  # writes no file: planned without an output folder
 
     def run(self, source, output, force, worker, outcome) -> None:
         verdict = files.verify_plane_file(

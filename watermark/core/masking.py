@@ -14,7 +14,8 @@ how visible a change is, and the gain follows them:
   that is mostly flat still carries the mark.
 The map is capped relative to its root mean square and renormalised so that the residual's
 total energy, and so the PSNR, is unchanged: `strength` alone sets PSNR, the map only moves
-the energy. Energy taken from edges goes to texture, where the extractor also reads it best.
+the energy. Energy taken from edges goes to texture (where the extractor also reads it best)
+and, in part, to flat areas, which costs SSIM.
 """
 
 from __future__ import annotations
