@@ -16,7 +16,16 @@ def test_every_attack_returns_uint8_rgb(spec):
 
 @pytest.mark.parametrize(
     ("spec", "shape"),
-    [("resize:0.5", (60, 80, 3)), ("crop:0.25", (60, 80, 3)), ("rotate:5", (120, 160, 3))],
+    [
+        ("resize:0.5", (60, 80, 3)),
+        ("crop:0.25", (60, 80, 3)),
+        ("rotate:5", (120, 160, 3)),
+        ("turn:90", (160, 120, 3)),
+        ("turn:180", (120, 160, 3)),
+        ("stretch:0.8", (120, 128, 3)),
+        ("perspective:0.06", (120, 160, 3)),
+        ("repost:100", (75, 100, 3)),
+    ],
 )
 def test_geometry(spec, shape):
     assert attacks.apply(IMAGE, spec).shape == shape
@@ -70,3 +79,16 @@ def test_a_chain_applies_its_attacks_in_turn():
     assert np.array_equal(chained, attacks.apply(attacks.apply(IMAGE, "resize:0.5"), "jpeg:50"))
     with pytest.raises(ValueError, match="unknown attack 'sharpen'"):
         attacks.apply(IMAGE, "resize:0.5+sharpen:2")
+
+
+def test_turns_compose_to_the_original():
+    assert np.array_equal(np.rot90(attacks.apply(IMAGE, "turn:90"), -1), IMAGE)
+    assert np.array_equal(attacks.apply(IMAGE, "turn:360"), IMAGE)
+    with pytest.raises(ValueError, match="multiple of 90"):
+        attacks.apply(IMAGE, "turn:45")
+
+
+def test_perspective_pins_the_bottom_left_corner_only():
+    warped = attacks.apply(IMAGE, "perspective:0.06").astype(int)
+    moved = np.abs(warped - IMAGE).mean(axis=2)
+    assert moved[-4:, :4].mean() < moved.mean() / 2

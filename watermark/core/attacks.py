@@ -50,6 +50,11 @@ DEFAULT_SUITE = (
     "crop-random:0.5",
     "rotate:2",
     "rotate:5",
+    "rotate:10",
+    "turn:90",
+    "mirror",
+    "stretch:0.8",
+    "perspective:0.06",
     "noise:5",
     "noise:10",
     "saltpepper:0.02",
@@ -64,6 +69,7 @@ DEFAULT_SUITE = (
     "grayscale",
     "social",
     "chain",
+    "repost",
 )
 
 
@@ -187,6 +193,36 @@ def mirror(image: np.ndarray, _: float | None = None) -> np.ndarray:
     return image[:, ::-1].copy()
 
 
+@register("turn", 90)
+def turn(image: np.ndarray, degrees: float) -> np.ndarray:
+    """A quarter turn or more, counter-clockwise: `degrees` a multiple of 90."""
+    if degrees % 90:
+        raise ValueError(f"turn takes a multiple of 90 degrees, not {degrees:g}")
+    return np.rot90(image, int(degrees // 90) % 4).copy()
+
+
+@register("stretch", 0.8)
+def stretch(image: np.ndarray, factor: float) -> np.ndarray:
+    """The width scaled by `factor`, the height kept: an aspect change."""
+    height, width = image.shape[:2]
+    interpolation = cv2.INTER_AREA if factor < 1 else cv2.INTER_CUBIC
+    return cv2.resize(image, (max(1, round(width * factor)), height), interpolation=interpolation)
+
+
+@register("perspective", 0.06)
+def perspective(image: np.ndarray, shift: float) -> np.ndarray:
+    """A photo of a screen or a print: the top corners pulled in by `shift` of the width and
+    the right corners down by `shift` of the height, same canvas, edges reflected."""
+    height, width = image.shape[:2]
+    corners = np.float32([[0, 0], [width, 0], [width, height], [0, height]])
+    dx, dy = shift * width, shift * height
+    moved = corners + np.float32([[dx, 0], [-dx, dy], [0, -dy], [0, 0]])
+    matrix = cv2.getPerspectiveTransform(corners, moved)
+    return cv2.warpPerspective(
+        image, matrix, (width, height), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT
+    )
+
+
 @register("noise", 5, counterpart="noise")
 def noise(image: np.ndarray, sigma: float, seed: int = 0) -> np.ndarray:
     """Additive Gaussian noise, σ on the 0–255 scale, independent per channel."""
@@ -254,3 +290,11 @@ def social(image: np.ndarray, _: float | None = None) -> np.ndarray:
 def chain(image: np.ndarray, _: float | None = None) -> np.ndarray:
     """An edit then a save: crop to 70% of the area, brighten ×1.2, JPEG 80."""
     return jpeg(brightness(crop(image, 0.7), 1.2), 80)
+
+
+@register("repost", 1080)
+def repost(image: np.ndarray, long_side: float) -> np.ndarray:
+    """A photo reposted: cropped to 70% of the area off the centre, downscaled to `long_side`
+    px on the long side (never enlarged), JPEG 70."""
+    cropped = _crop_at(image, 0.7, 0.2, 0.7)
+    return jpeg(resize(cropped, min(1.0, long_side / max(cropped.shape[:2]))), 70)

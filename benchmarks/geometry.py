@@ -1,0 +1,138 @@
+"""Found again after any common edit: verify and extract after crops, turns, flips and warps.
+
+Usage: python benchmarks/geometry.py [--photos data/heldout-broad] [--training data/photos]
+                                     [--large 12] [--web 16] [--out benchmarks/results]
+
+Photos (never trained on, see every_photo.py): `large` photos at 1920 px, the most textured
+half of them and an even spread of the rest, and `web` web-size copies (the whole photo at
+481–800 px). Marks: the bundled logo and a seeded random plane per photo, default strength.
+For each attack, per class: on how many photos `verify` finds the mark, and the median share
+of bits `extract` reads right. Writes DIR/geometry.md and DIR/geometry.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+from every_photo import LARGE, WEB_SIDES, fine_detail
+from tqdm import tqdm
+
+from watermark import Watermarker
+from watermark.app.batch import images_under
+from watermark.app.bench import fit_long_side
+from watermark.app.io import load_photo
+from watermark.config import TRAIN
+from watermark.core import attacks
+from watermark.core.metrics import bit_accuracy
+from watermark.nets.runtime import assets_dir
+from watermark.training.data import split_photos
+
+ATTACKS = {
+    "1920": (
+        "crop:0.5",
+        "crop-random:0.5",
+        "crop:0.8",
+        "rotate:2",
+        "chain",
+        "repost",
+        "mirror",
+        "turn:90",
+        "stretch:0.8",
+        "perspective:0.06",
+        "rotate:10",
+        "crop:0.1",
+    ),
+    "web": ("crop:0.5", "crop-random:0.5", "rotate:2", "mirror"),
+}
+
+
+def photo_sets(paths: list[Path], large: int, web: int) -> dict[str, list[tuple[str, np.ndarray]]]:
+    """{"1920": [(name, photo)…], "web": […]}: see the module docstring."""
+    photos = [(path.stem, load_photo(path)) for path in paths]
+    big = [
+        (name, fit_long_side(photo, LARGE))
+        for name, photo in photos
+        if max(photo.shape[:2]) >= LARGE
+    ]
+    big.sort(key=lambda item: -fine_detail(item[1]))
+    textured, rest = big[: large // 2], big[large // 2 :]
+    spread = np.linspace(0, len(rest) - 1, large - len(textured)).round().astype(int)
+    chosen = [item for item in np.linspace(0, len(photos) - 1, web).round().astype(int)]
+    return {
+        "1920": textured + [rest[index] for index in spread],
+        "web": [
+            (photos[index][0], fit_long_side(photos[index][1], WEB_SIDES[number % len(WEB_SIDES)]))
+            for number, index in enumerate(chosen)
+        ],
+    }
+
+
+def measure(watermarker: Watermarker, photo: np.ndarray, plane: np.ndarray, specs) -> dict:
+    marked = watermarker.embed_plane(photo, plane)
+    record = {}
+    for spec in specs:
+        copy = attacks.apply(marked, spec)
+        record[spec] = {
+            "found": watermarker.verify_plane(copy, plane).present,
+            "bits": bit_accuracy(plane, watermarker.read(copy).plane),
+        }
+    return record
+
+
+def summary(rows: list[dict]) -> list[str]:
+    lines = [
+        "| class | attack | found, logo | found, random | bits, logo (median) "
+        "| bits, random (median) |",
+        "|---|---|---|---|---|---|",
+    ]
+    for family, specs in ATTACKS.items():
+        for spec in specs:
+            cells = []
+            for mark in ("logo", "random"):
+                results = [
+                    row[spec] for row in rows if row["class"] == family and row["mark"] == mark
+                ]
+                cells.append(results)
+            found = [f"{sum(r['found'] for r in c)}/{len(c)}" for c in cells]
+            bits = [f"{np.median([r['bits'] for r in c]):.1%}" for c in cells]
+            lines.append(f"| {family} | {spec} | {found[0]} | {found[1]} | {bits[0]} | {bits[1]} |")
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--photos", type=Path, default=Path("data/heldout-broad"))
+    parser.add_argument("--training", type=Path, default=Path("data/photos"))
+    parser.add_argument("--large", type=int, default=12)
+    parser.add_argument("--web", type=int, default=16)
+    parser.add_argument("--out", type=Path, default=Path("benchmarks/results"))
+    args = parser.parse_args()
+    paths = sorted(images_under(args.photos))
+    if args.training.is_dir():
+        paths += split_photos(args.training, TRAIN)[1]
+    watermarker = Watermarker()
+    logo = watermarker.mark_plane(load_photo(assets_dir() / "mark.png"))
+    rng = np.random.default_rng(7)
+    sets = photo_sets(paths, args.large, args.web)
+    work = [(family, name, photo) for family, items in sets.items() for name, photo in items]
+    rows = []
+    for family, name, photo in tqdm(work, desc="photos", unit="photo"):
+        for mark, plane in (("logo", logo), ("random", rng.integers(0, 2, (32, 32)))):
+            record = measure(watermarker, photo, plane, ATTACKS[family])
+            rows.append({"image": name, "class": family, "mark": mark, **record})
+    header = (
+        f"{len(sets['1920'])} photos at 1920 px, {len(sets['web'])} web-size, default strength; "
+        "`python benchmarks/geometry.py`\n"
+    )
+    report = header + "\n" + "\n".join(summary(rows)) + "\n"
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "geometry.md").write_text(report)
+    (args.out / "geometry.json").write_text(json.dumps(rows, indent=1))
+    print(report)
+
+
+if __name__ == "__main__":
+    main()
