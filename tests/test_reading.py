@@ -11,10 +11,11 @@ from watermark.core import attacks
 from watermark.core.lattice import Lattice, find_lattices, rectify, resized_lattices
 from watermark.core.luma import luma
 from watermark.core.metrics import bit_accuracy
-from watermark.core.reading import picture_score, search_size
+from watermark.core.reading import picture_score
+from watermark.core.search import Tries
 from watermark.core.verify import decide
 
-SEARCH = search_size(MODEL, SYNC)
+TRIES = Tries(in_place=16, shifted=4)
 
 
 def periodic_texture(height: int, width: int, period: int = 128, seed: int = 0) -> np.ndarray:
@@ -107,12 +108,12 @@ def test_a_logo_looks_like_a_picture_and_noise_does_not(watermarker):
 def test_verify_finds_a_shifted_plane_and_pays_for_the_search():
     expected = np.random.default_rng(1).integers(0, 2, (32, 32))
     shifted = np.roll(expected, (5, -9), axis=(0, 1)).astype(np.float32)
-    in_place = decide(expected, [expected.astype(np.float32)], SEARCH)
-    found = decide(expected, [np.full((32, 32), 0.5, np.float32)], SEARCH, [shifted])
+    in_place = decide(expected, [expected.astype(np.float32)], TRIES)
+    found = decide(expected, [np.full((32, 32), 0.5, np.float32)], TRIES, [shifted])
     assert in_place.present and in_place.matching == 1024
     assert found.present and found.matching == 1024
-    assert found.p_value == pytest.approx(2 * SEARCH.phases * 1024 * 2.0**-1024)
-    assert in_place.p_value == pytest.approx(2 * SEARCH.grids * 2.0**-1024)
+    assert found.p_value == pytest.approx(2 * TRIES.shifted * 1024 * 2.0**-1024)
+    assert in_place.p_value == pytest.approx(2 * TRIES.in_place * 2.0**-1024)
 
 
 @pytest.fixture(scope="module")
@@ -130,6 +131,22 @@ def test_the_mark_is_read_after_geometric_edits(watermarker, marked_photo, attac
     reading = watermarker.read(attacked)
     assert bit_accuracy(plane, reading.plane) >= 0.9
     assert watermarker.verify_plane(attacked, plane).present
+
+
+@pytest.mark.parametrize(
+    ("attack", "orientation"),
+    [("mirror", "mirrored"), ("turn:90", "turned 90°"), ("turn:180", "turned 180°")],
+)
+def test_a_turned_or_mirrored_copy_is_read_the_right_way_round(
+    watermarker, marked_photo, attack: str, orientation: str
+):
+    marked, plane = marked_photo
+    attacked = attacks.apply(marked, attack)
+    reading = watermarker.read(attacked)
+    assert str(reading.orientation) == orientation
+    assert bit_accuracy(plane, reading.plane) >= 0.9
+    verdict = watermarker.verify_plane(attacked, plane)
+    assert verdict.present and verdict.hypotheses > 4 * 1024
 
 
 def test_an_off_centre_crop_is_found_by_the_marks_shape(watermarker, marked_photo):

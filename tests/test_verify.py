@@ -8,13 +8,12 @@ from PIL import Image
 
 from cli import main
 from tests.images import monogram, photo
-from watermark.config import MODEL, SYNC
-from watermark.core.reading import search_size
+from watermark.core.search import Tries
 from watermark.core.verify import binomial_tail, decide
 
 pytestmark = pytest.mark.networks
 
-SEARCH = search_size(MODEL, SYNC)
+TRIES = Tries(in_place=16, shifted=4)
 
 
 def test_binomial_tail_exact_values():
@@ -29,12 +28,12 @@ def test_decide_counts_and_thresholds():
     expected = np.zeros((32, 32))
     good = np.zeros((32, 32))
     good.flat[:40] = 1  # 984 of 1024 agree
-    verdict = decide(expected, [good], SEARCH)
+    verdict = decide(expected, [good], TRIES)
     assert (verdict.bits, verdict.matching, verdict.present) == (1024, 984, True)
-    assert verdict.p_value == pytest.approx(2 * SEARCH.grids * binomial_tail(984, 1024))
+    assert verdict.p_value == pytest.approx(2 * TRIES.in_place * binomial_tail(984, 1024))
     coin = np.random.default_rng(0).integers(0, 2, (32, 32))
-    assert not decide(expected, [coin], SEARCH).present
-    assert decide(expected, [good], SEARCH, fpr=1e-300).present is False
+    assert not decide(expected, [coin], TRIES).present
+    assert decide(expected, [good], TRIES, fpr=1e-300).present is False
 
 
 def test_verify_command_exit_codes(tmp_path: Path, mark_path: Path):

@@ -36,19 +36,11 @@ from .core.luma import luma as to_luma
 from .core.marks import mark_plane
 from .core.masking import texture_gain
 from .core.metrics import bit_accuracy, psnr, ssim
-from .core.reading import (
-    Reading,
-    central,
-    find_picture,
-    half_cell_readings,
-    locate,
-    picture_score,
-    read_in_place,
-    search_size,
-)
+from .core.reading import central, find_picture, picture_score, read_in_place
 from .core.rows import row_chunks
+from .core.search import UPRIGHT, Orientation, Search
 from .core.strength import Visibility, choose_strength
-from .core.tiling import analysis_shape, fold, plane_map, resize, working_shape
+from .core.tiling import analysis_shape, plane_map, resize, working_shape
 from .core.verify import Verdict, decide
 from .nets.runtime import assets_dir, load_network
 
@@ -72,7 +64,8 @@ class Extraction:
     is undone, with the plane's first cell taken at the image's centre. `shift` is None when
     the mark was read there, or the cyclic shift (rows, cols) under which it was found by its
     shape instead (a crop off the centre, see `core.reading.find_picture`). `lattice` is the
-    grid `core.reading.locate` found and undid, if any.
+    grid `core.reading.locate` found and undid, if any; `orientation`, how the copy was found
+    turned or mirrored (see `core.search`).
     """
 
     plane: np.ndarray
@@ -80,6 +73,7 @@ class Extraction:
     whitened: np.ndarray
     shift: tuple[int, int] | None = None
     lattice: Lattice | None = None
+    orientation: Orientation = UPRIGHT
 
     @property
     def bits(self) -> np.ndarray:
@@ -228,44 +222,52 @@ class Watermarker:
     ) -> Verdict:
         """`verify` against a ready 32×32 binary plane (1 = dark), as `mark_plane` makes.
 
-        Cheapest first: the plane in place on the likeliest grid, then on the other grids
-        tried, then shifted on the likeliest grid; it stops as soon as the mark is present.
+        Cheapest first, as `core.search` orders its readings; it stops as soon as the mark
+        is present (the p-value pays for the whole plan all the same).
         """
         expected = whitening(key, self.config.plane_size).apply(plane)
-        search = search_size(self.config, self.sync_config)
-        whitened, reading = self._read_in_place(image)
-        placed = [whitened]
-        verdict = decide(expected, placed, search, fpr=fpr)
-        for other in reading.others:
+        search = self._search(image)
+        placed: list[np.ndarray] = []
+        for reading in search.placed():
+            placed.append(reading)
+            verdict = decide(expected, placed, search.planned, fpr=fpr)
             if verdict.present:
                 return verdict
-            placed.append(read_in_place(other, self.extractor, self.config))
-            verdict = decide(expected, placed, search, fpr=fpr)
-        if verdict.present:
-            return verdict
-        shifted = half_cell_readings(reading.image, self.extractor, self.config)
-        return decide(expected, placed, search, shifted, fpr)
+        return decide(expected, placed, search.planned, search.shifted(), fpr)
 
     def read(self, image: np.ndarray, key: str | None = None) -> Extraction:
-        """Read the plane, wherever a crop, resize or rotation has put its grid (see
-        `core.reading.locate`)."""
-        whitened, reading = self._read_in_place(image)
+        """Read the plane, wherever a crop, resize, rotation, turn or mirror has put its grid
+        (see `core.search`). Which orientation, and for a crop off the centre which shift, is
+        told by the mark's shape: the one under which the un-whitened plane is a picture."""
+        search = self._search(image)
         undo = whitening(key, self.config.plane_size).undo
-        plane, shift = undo(whitened), None
-        if picture_score(plane) < self.sync_config.picture_agreement:
-            found = find_picture(
-                reading.image, whitened, self.extractor, undo, self.config, self.sync_config
-            )
-            if found is not None:
-                plane, shift = undo(found[0]), found[1]
+        whitened, orientation, shift = search.upright, UPRIGHT, None
+        if picture_score(undo(whitened)) < self.sync_config.picture_agreement:
+            whitened, orientation, shift = self._find_picture(search, undo)
+        plane = undo(whitened)
         confidence = float(np.mean(np.abs(2.0 * plane - 1.0)))
-        return Extraction(plane, confidence, whitened, shift, reading.lattice)
+        return Extraction(plane, confidence, whitened, shift, search.reading.lattice, orientation)
 
-    def _read_in_place(self, image: np.ndarray) -> tuple[np.ndarray, Reading]:
-        """(the soft whitened plane, first cell at the centre; how it was read)."""
+    def _find_picture(
+        self, search: Search, undo: Callable[[np.ndarray], np.ndarray]
+    ) -> tuple[np.ndarray, Orientation, tuple[int, int] | None]:
+        """(soft whitened plane, orientation, shift) under which the plane is a picture: a
+        turned or mirrored copy, else a crop off the centre; upright as read if neither."""
+        for orientation, whitened in search.turned():
+            if picture_score(undo(whitened)) >= self.sync_config.picture_agreement:
+                upright = orientation.undo(search.reading.image)  # read whole now
+                return read_in_place(upright, self.extractor, self.config), orientation, None
+        reading = search.reading
+        found = find_picture(
+            reading.image, search.upright, self.extractor, undo, self.config, self.sync_config
+        )
+        if found is not None:
+            return found[0], UPRIGHT, found[1]
+        return search.upright, UPRIGHT, None
+
+    def _search(self, image: np.ndarray) -> Search:
         luma, shape, _ = self._working_luma(image, self.config.min_read_side, analysis_shape)
-        reading = locate(luma, shape, self.extractor, self.config, self.sync_config)
-        return fold(reading.bit_map, None, self.config), reading
+        return Search(luma, shape, self.extractor, self.config, self.sync_config)
 
     def _working_luma(
         self, image: np.ndarray, minimum: int, shape_for: Callable[..., tuple[int, int]]

@@ -21,7 +21,6 @@ import numpy as np
 from ..config import ModelConfig, SyncConfig
 from .lattice import Lattice, find_lattices, rectify, resized_lattices
 from .tiling import fold
-from .verify import SearchSize
 
 
 class Network(Protocol):
@@ -55,7 +54,7 @@ def locate(
     consistently (see `consistency`) wins, or the most consistent if none does. A copy that
     kept its grid is thus read with no search; and a lattice of the photo's own periodic
     texture, ranked first, costs time, not the mark, unless the texture itself reads
-    consistently. The candidates not taken are kept in `Reading.others` for `verify`.
+    consistently. The candidates not taken are kept in `Reading.others` for `search`.
     """
     candidates: list[tuple[np.ndarray, Lattice | None]] = [(luma, None)]
     native = _read(luma, extractor, model)
@@ -76,13 +75,6 @@ def locate(
     bit_map = native if best == 0 else _read(image, extractor, model)
     others = tuple(other for index, (other, _) in enumerate(candidates) if index != best)
     return Reading(bit_map, lattice, image, others)
-
-
-def search_size(model: ModelConfig, config: SyncConfig) -> SearchSize:
-    """The most readings `locate` and the half-cell search make of one copy: the copy as it
-    is, as if resized from a large or a small original, and rectified for each of up to
-    `max_candidates` lattices; and the half-cell phases."""
-    return SearchSize(grids=3 + config.max_candidates, phases=len(_half_cell_phases(model)))
 
 
 def central(image: np.ndarray, size: int) -> np.ndarray:
@@ -142,7 +134,7 @@ def find_picture(
     keyed permutation scatters it into noise. Returns (whitened plane, shift), or None when no
     reading is a picture (the mark has no such structure, or nothing was read).
     """
-    phases = _half_cell_phases(model)
+    phases = half_cell_phases(model)
     window = central(image, config.window)
     folds = [in_place, *(_fold_at(window, phase, extractor, model) for phase in phases[1:])]
     scores = [_best_shift(whitened, unwhiten)[1] for whitened in folds]
@@ -166,11 +158,12 @@ def half_cell_readings(
     image: np.ndarray, extractor: Network, model: ModelConfig
 ) -> list[np.ndarray]:
     """Soft whitened planes read at the half-cell phases other than the grid's own (first cell
-    at the top-left: their shift is unknown anyway), for `verify` to search."""
-    return [_fold_at(image, phase, extractor, model) for phase in _half_cell_phases(model)[1:]]
+    at the top-left: their shift is unknown anyway), for `search`."""
+    return [_fold_at(image, phase, extractor, model) for phase in half_cell_phases(model)[1:]]
 
 
-def _half_cell_phases(model: ModelConfig) -> list[tuple[int, int]]:
+def half_cell_phases(model: ModelConfig) -> list[tuple[int, int]]:
+    """(rows, cols) offsets at which a grid is read: its own, and by half a cell each way."""
     half = model.cell // 2
     return [(0, 0), (0, half), (half, 0), (half, half)]
 

@@ -7,15 +7,13 @@ expected bit an independent fair coin with respect to anything such an image can
 number of agreeing bits k of n is then Binomial(n, 1/2), and p = P[Binomial(n, 1/2) ≥ k] is the
 probability that such an image scores at least as well. Present when p ≤ `fpr`.
 
-Two kinds of count are tested. In place: the plane read where it should be on each grid the
-reader may try (the copy as it is, as if only resized, and rectified for each lattice
-`lattice.find_lattices` finds: `grids` of them, see `reading.search_size`), as an uncropped,
-resized, rotated or centrally cropped copy has it. Shifted: the best over all 1024 cyclic
-shifts of the plane and the `phases` half-cell phases it may be read at on the likeliest grid
-(a crop off the centre moves it by cells and part of a cell). The reported p is the Bonferroni
-bound over both kinds and all those tries, 2·min(grids·p_place, phases·1024·p_shifted): still
-an upper bound on the false-alarm probability (also when fewer were read, since a bigger p is
-only more careful).
+Two kinds of count are tested (see `search` for what is tried and why the count is valid).
+In place: the plane read where it should be under each of `Tries.in_place` hypotheses (grids
+and orientations), as an uncropped, resized, rotated, turned, mirrored or centrally cropped
+copy has it. Shifted: the best over all 1024 cyclic shifts of the plane, for each of
+`Tries.shifted` readings (the half-cell phases of the likeliest grid: a crop off the centre
+moves the plane by cells and part of a cell). The reported p is the Bonferroni bound over both
+kinds and all those tries, 2·min(in_place·p_place, shifted·1024·p_shifted).
 
 Not covered: an image marked with *another mark under the same key*. The mask cancels out and
 the count measures how alike the two marks are (two logos with large white areas can agree on
@@ -31,6 +29,7 @@ from math import comb
 import numpy as np
 
 from ..config import DEFAULTS
+from .search import Tries
 
 
 @dataclass(frozen=True)
@@ -40,6 +39,7 @@ class Verdict:
     bit_accuracy: float
     p_value: float
     present: bool
+    hypotheses: int  # what the p-value paid for: readings in place, and shifts searched
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -55,38 +55,29 @@ def binomial_tail(matching: int, bits: int) -> float:
     return tail / 2**bits
 
 
-@dataclass(frozen=True)
-class SearchSize:
-    """How many readings the reader may make of one copy: `grids` in place, and on the
-    likeliest grid `phases` half-cell phases × every cyclic shift (see `reading`)."""
-
-    grids: int
-    phases: int
-
-
 def decide(
     expected: np.ndarray,
     placed: Sequence[np.ndarray],
-    search: SearchSize,
+    tries: Tries,
     shifted: Sequence[np.ndarray] = (),
     fpr: float = DEFAULTS.fpr,
 ) -> Verdict:
     """Compare an expected binary plane with soft readings (probabilities of 1, 32×32 each):
-    `placed`, read in place on each grid tried, the likeliest first; `shifted`, read on that
-    grid at the other half-cell phases. The likeliest grid's reading and `shifted` are also
-    searched over all cyclic shifts. `search` is what the p-value pays for."""
+    `placed`, read in place, the likeliest first; `shifted`, each searched over all cyclic
+    shifts (before any is read, the likeliest in-place reading is searched: it is one of
+    them). `tries` is what the p-value pays for: the search's plan for this copy."""
     expected_bits = np.asarray(expected) > 0.5
     bits = expected_bits.size
     in_place = max(_matches_at(expected_bits, soft) for soft in placed)
     searched = [
-        shift_matches(expected_bits, np.asarray(soft) > 0.5) for soft in (placed[0], *shifted)
+        shift_matches(expected_bits, np.asarray(soft) > 0.5) for soft in (shifted or placed[:1])
     ]
     best = max(int(matches.max()) for matches in searched)
-    p_place = binomial_tail(in_place, bits) * search.grids
-    p_shifted = binomial_tail(best, bits) * search.phases * bits
+    p_place = binomial_tail(in_place, bits) * tries.in_place
+    p_shifted = binomial_tail(best, bits) * tries.shifted * bits
     matching = in_place if p_place <= p_shifted else best
     p_value = min(1.0, 2.0 * min(p_place, p_shifted))
-    return Verdict(bits, matching, matching / bits, p_value, p_value <= fpr)
+    return Verdict(bits, matching, matching / bits, p_value, p_value <= fpr, tries.total(bits))
 
 
 def _matches_at(expected: np.ndarray, soft: np.ndarray) -> int:
