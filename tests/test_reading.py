@@ -46,6 +46,18 @@ def test_lattice_gives_rotation_and_scale(degrees: float, scale: float):
     assert lattice.period == pytest.approx(128 * scale, rel=0.005)
 
 
+@pytest.mark.parametrize("factor", [0.8, 1.25])
+def test_lattice_of_a_stretched_copy(factor: float):
+    luma = periodic_texture(640, 896)
+    stretched = cv2.resize(luma, (round(896 * factor), 640), interpolation=cv2.INTER_AREA)
+    lattices = find_lattices(stretched, SYNC)
+    assert any(
+        np.allclose(lattice.across, [128 * factor, 0], atol=1.0)
+        and np.allclose(lattice.down, [0, 128], atol=1.0)
+        for lattice in lattices
+    )
+
+
 def test_a_textures_lattice_does_not_hide_the_marks():
     """A stronger periodic texture (tiles every 90 px) over the mark's 128-px pattern."""
     luma = periodic_texture(768, 768) + 2 * periodic_texture(768, 768, period=90, seed=3)
@@ -65,7 +77,7 @@ def test_lattice_of_a_short_strip():
     [
         luma(photo(512, 768, seed=2)) / np.float32(255),
         np.full((400, 600), 0.5, np.float32),
-        np.zeros((60, 80), np.float32),  # too small to hold two periods
+        np.zeros((60, 80), np.float32),  # too small to hold 1.4 periods
     ],
     ids=["photo", "flat", "tiny"],
 )
@@ -123,7 +135,8 @@ def marked_photo(watermarker):
 
 
 @pytest.mark.parametrize(
-    "attack", ["crop:0.5", "resize:0.5", "rotate:3", "chain", "crop-random:0.6"]
+    "attack",
+    ["crop:0.5", "resize:0.5", "rotate:3", "chain", "crop-random:0.6", "stretch:0.8", "crop:0.1"],
 )
 def test_the_mark_is_read_after_geometric_edits(watermarker, marked_photo, attack: str):
     marked, plane = marked_photo

@@ -48,11 +48,12 @@ class SyncConfig:
     highpass_sigma: float = 1.5  # px: fine detail = luma minus its blur
     jpeg_block: int = 8  # JPEG's block pattern, removed before looking for ours
     min_period: float = 56.0  # px in the analysis image: shorter lags are the photo's own
-    min_periods: float = 2.0  # the image must hold this many periods on its short side
+    min_periods: float = 1.4  # the image must hold this many periods on its short side
     max_rotation: float = 15.0  # degrees searched each side of across and down
     min_strength: float = 5.0  # robust z of both of a candidate's peaks over the searched zones
     seeds_per_direction: int = 24  # strongest peaks near across and near down taken as seeds
     max_aspect_change: float = 0.02  # a lattice's down may differ this much from across
+    max_aspect: float = 1.34  # or a stretched copy's: down up to this many times across, or 1/it
     max_divisor: int = 4  # a seed may be up to this many periods long
     fits_per_image: int = 12  # square seeds fitted to the whole lattice (the strongest pairs)
     fit_reach: float = 2.5  # periods: a lattice is fitted to nearer points first, then to all
@@ -61,7 +62,7 @@ class SyncConfig:
     max_candidates: int = 6  # lattices read on the central window to find the mark's
     max_rectified_side: int = 2048  # px: a lattice asking for more is not the mark's
     window: int = 512  # px: central window on which candidate grids and crop phases are read
-    consistent: float = 0.4  # a grid whose reading is this consistent is taken, no more tried
+    consistent: float = 0.95  # a grid whose reading is this consistent is taken, no more tried
     picture_agreement: float = 0.3  # neighbour agreement that makes a read plane a picture
 
 

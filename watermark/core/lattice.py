@@ -66,21 +66,28 @@ def find_lattices(luma: np.ndarray, config: SyncConfig) -> list[Lattice]:
         if (
             lattice is not None
             and lattice.strength >= config.min_strength
-            and not any(
-                np.hypot(*(lattice.across - known.across)) < config.fit_tolerance for known in found
-            )
+            and not any(_same(lattice, known, config.fit_tolerance) for known in found)
         ):
             found.append(lattice)
     found.sort(key=lambda lattice: -lattice.strength)
     return found[: config.max_candidates]
 
 
+def _same(first: Lattice, second: Lattice, tolerance: float) -> bool:
+    """Whether two lattices are one: both vectors within `tolerance` px."""
+    return bool(
+        np.hypot(*(first.across - second.across)) < tolerance
+        and np.hypot(*(first.down - second.down)) < tolerance
+    )
+
+
 def _square_seeds(
     strength: np.ndarray, zones: tuple[np.ndarray, np.ndarray], config: SyncConfig
 ) -> list[tuple[np.ndarray, np.ndarray]]:
-    """(across, down) of the `fits_per_image` square lattices whose two peaks are strongest
-    (the weaker of the two counts), from the strongest peaks near across and near down and
-    their fractions."""
+    """(across, down) of the `fits_per_image` lattices whose two peaks are strongest (the weaker
+    of the two counts), from the strongest peaks near across and near down and their
+    fractions, each paired with the peak a quarter turn away (a square lattice) and with the
+    strongest one in that direction (a stretched one)."""
     scored = []
     for seed, turned in _seeds(strength, zones, config):
         for divisor in range(1, config.max_divisor + 1):
@@ -90,18 +97,35 @@ def _square_seeds(
             if own is None:
                 continue
             turn = _quarter_turn(own[0], turned)
-            # The partner may be a little longer or shorter: a copy's aspect may have changed
-            # (the working size rounds each side to 8 px); or it may be too faint to find.
+            # The partner may be a little longer or shorter (the working size rounds each side
+            # to 8 px), or much (a stretched copy); or it may be too faint to find.
             reach = max(2, round(config.max_aspect_change * np.hypot(*turn)))
-            partner = _refine(strength, turn, reach) or (turn, 0.0)
-            pair = (partner[0], own[0]) if turned else (own[0], partner[0])
-            scored.append((min(own[1], partner[1]), pair))
+            partners = [_refine(strength, turn, reach) or (turn, 0.0)]
+            stretched = _stretched_partner(strength, turn, config)
+            if stretched is not None and np.hypot(*(stretched[0] - partners[0][0])) >= 1:
+                partners.append(stretched)
+            for partner in partners:
+                pair = (partner[0], own[0]) if turned else (own[0], partner[0])
+                scored.append((min(own[1], partner[1]), pair))
     scored.sort(key=lambda entry: -entry[0])
     distinct: list[tuple[np.ndarray, np.ndarray]] = []
     for _, pair in scored:  # a harmonic's fraction is often its fundamental, seeded again
-        if all(np.hypot(*(pair[0] - known[0])) >= 1 for known in distinct):
+        if all(np.abs(np.subtract(pair, known)).max() >= 1 for known in distinct):
             distinct.append(pair)
     return distinct[: config.fits_per_image]
+
+
+def _stretched_partner(
+    strength: np.ndarray, turn: np.ndarray, config: SyncConfig, radius: int = 2
+) -> tuple[np.ndarray, float] | None:
+    """The strongest peak along `turn`'s direction at a length up to `max_aspect` times longer
+    or shorter (None if none): the partner of a seed in a copy whose aspect was changed. The
+    lengths are stepped by `radius` px, so the windows searched overlap."""
+    length = float(np.hypot(*turn))
+    lengths = np.arange(length / config.max_aspect, length * config.max_aspect, radius)
+    peaks = [_refine(strength, turn * each / length, radius) for each in lengths]
+    found = [peak for peak in peaks if peak is not None]
+    return max(found, key=lambda peak: peak[1]) if found else None
 
 
 def _fit(
