@@ -9,7 +9,9 @@ estimates the residual from the marked photo (`core.adversary`: the fold estimat
 the tiling, and the denoise estimate of the generic copy attack), then
 - strips: subtracts it, paying a given PSNR; `verify --key` should still find the mark;
 - forges: adds it to the next photo of the class, unmarked, paying a given PSNR; `verify --key`
-  should not find the mark there.
+  should not find the mark there;
+- re-embeds: reads the whitened plane with the public extractor (no key needed), and embeds it
+  in the next photo with the public embedder (`wm embed`, no key), as a genuine mark is made.
 Writes DIR/security.md.
 """
 
@@ -26,6 +28,7 @@ from watermark.app.batch import images_under
 from watermark.app.io import load_photo
 from watermark.config import TRAIN
 from watermark.core import adversary
+from watermark.core.keys import whitening
 from watermark.core.metrics import psnr
 from watermark.nets.runtime import assets_dir
 from watermark.training.data import split_photos
@@ -61,7 +64,19 @@ def measure(watermarker: Watermarker, photos: list, plane) -> dict[str, list[tup
                 results.setdefault(f"forge, {kind} estimate, {decibels:g} dB", []).append(
                     (found, psnr(other, forged))
                 )
+        forged = reembed(watermarker, marked, other)
+        found = watermarker.verify_plane(forged, plane, key=KEY).present
+        results.setdefault("forge, re-embed the read plane", []).append(
+            (found, psnr(other, forged))
+        )
     return results
+
+
+def reembed(watermarker: Watermarker, marked, onto):
+    """`onto` marked, under the public key, with the plane that makes the cells `marked` has."""
+    whitened = watermarker.read(marked).whitened > 0.5
+    public = whitening(None, watermarker.config.plane_size)
+    return watermarker.embed_plane(onto, public.undo(whitened.astype("float32")) > 0.5)
 
 
 def main() -> None:

@@ -54,6 +54,7 @@ class SyncConfig:
     seeds_per_direction: int = 24  # strongest peaks near across and near down taken as seeds
     max_aspect_change: float = 0.02  # a lattice's down may differ this much from across
     max_aspect: float = 1.34  # or a stretched copy's: down up to this many times across, or 1/it
+    max_shear: float = 8.0  # degrees down may be off a quarter turn from across (a slant)
     max_divisor: int = 4  # a seed may be up to this many periods long
     fits_per_image: int = 12  # square seeds fitted to the whole lattice (the strongest pairs)
     fit_reach: float = 2.5  # periods: a lattice is fitted to nearer points first, then to all

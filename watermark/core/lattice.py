@@ -116,16 +116,29 @@ def _square_seeds(
 
 
 def _stretched_partner(
-    strength: np.ndarray, turn: np.ndarray, config: SyncConfig, radius: int = 2
+    strength: np.ndarray, turn: np.ndarray, config: SyncConfig
 ) -> tuple[np.ndarray, float] | None:
-    """The strongest peak along `turn`'s direction at a length up to `max_aspect` times longer
-    or shorter (None if none): the partner of a seed in a copy whose aspect was changed. The
-    lengths are stepped by `radius` px, so the windows searched overlap."""
+    """The strongest peak near `turn`'s direction (within `max_shear` degrees) at a length up
+    to `max_aspect` times longer or shorter (None if none): the partner of a seed in a copy
+    that was stretched, or photographed at a slant (locally, a perspective is a shear)."""
     length = float(np.hypot(*turn))
-    lengths = np.arange(length / config.max_aspect, length * config.max_aspect, radius)
-    peaks = [_refine(strength, turn * each / length, radius) for each in lengths]
-    found = [peak for peak in peaks if peak is not None]
-    return max(found, key=lambda peak: peak[1]) if found else None
+    reach = int(np.ceil(length * config.max_aspect)) + 1
+    centre = np.array(strength.shape) // 2
+    low = np.maximum(centre - reach, 0)
+    box = strength[low[0] : centre[0] + reach + 1, low[1] : centre[1] + reach + 1]
+    dy, dx = np.indices(box.shape) + (low - centre)[:, None, None]
+    radius = np.hypot(dx, dy)
+    cosine = (dx * turn[0] + dy * turn[1]) / (np.maximum(radius, 1e-6) * length)
+    sector = (
+        (radius >= length / config.max_aspect)
+        & (radius <= length * config.max_aspect)
+        & (cosine >= np.cos(np.radians(config.max_shear)))
+    )
+    if not np.any(sector):
+        return None
+    index = np.argmax(np.where(sector, box, -np.inf))
+    peak = np.array([dx.flat[index], dy.flat[index]], float)
+    return _refine(strength, peak)
 
 
 def _fit(

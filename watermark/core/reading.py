@@ -29,6 +29,16 @@ class Network(Protocol):
 
 
 @dataclass(frozen=True)
+class Grid:
+    """A grid `locate` considered: the luma resampled onto it, the lattice undone (None: the
+    copy as it is), and the extractor's bit map of its central window if it was read."""
+
+    image: np.ndarray
+    lattice: Lattice | None
+    window_map: np.ndarray | None = None
+
+
+@dataclass(frozen=True)
 class Reading:
     """The extractor's soft bit map on the mark's grid (the plane's first bit in the centre
     cell, as `tiling` puts it), and how it was found."""
@@ -36,7 +46,7 @@ class Reading:
     bit_map: np.ndarray
     lattice: Lattice | None
     image: np.ndarray  # the luma read: rectified when the lattice was undone
-    others: tuple[np.ndarray, ...] = ()  # the other grids `locate` considered, likeliest first
+    others: tuple[Grid, ...] = ()  # the other grids `locate` considered, likeliest first
 
 
 def locate(
@@ -51,30 +61,43 @@ def locate(
     The candidates are the image as it is, then the image rectified (see `rectify`) as if it
     were only resized (see `resized_lattices`), then for each lattice `find_lattices` proposes,
     likeliest first. They are read on a central window in that order, and the first that reads
-    consistently (see `consistency`) wins, or the most consistent if none does. A copy that
-    kept its grid is thus read with no search; and a lattice of the photo's own periodic
+    all but perfectly consistently (see `consistency`) wins, or the most consistent if none
+    does: a wrong grid can read fairly consistently too (a stretched copy read as it is), so
+    only a near-perfect reading stops the search. A clean copy that kept its grid is thus read
+    with no search; and a lattice of the photo's own periodic
     texture, ranked first, costs time, not the mark, unless the texture itself reads
     consistently. The candidates not taken are kept in `Reading.others` for `search`.
     """
-    candidates: list[tuple[np.ndarray, Lattice | None]] = [(luma, None)]
     native = _read(luma, extractor, model)
-    scores = [consistency(central(native, config.window // model.cell), model)]
+    candidates = [Grid(luma, None, central(native, config.window // model.cell))]
+    scores = [consistency(candidates[0].window_map, model)]
     if scores[0] < config.consistent:
         lattices = find_lattices(luma, config)
         for lattice in resized_lattices(shape, luma.shape, model) + lattices:
             rectified = rectify(luma, lattice, model)
             if rectified is not luma and max(rectified.shape) <= config.max_rectified_side:
-                candidates.append((rectified, lattice))
-    for image, _ in candidates[1:]:
+                candidates.append(Grid(rectified, lattice))
+    for index, candidate in enumerate(candidates[1:], start=1):
         if max(scores) >= config.consistent:
             break
-        window = central(image, config.window)
-        scores.append(consistency(_read(window, extractor, model), model))
+        window_map = _read(central(candidate.image, config.window), extractor, model)
+        candidates[index] = Grid(candidate.image, candidate.lattice, window_map)
+        scores.append(consistency(window_map, model))
     best = int(np.argmax(scores))
-    image, lattice = candidates[best]
+    image, lattice = candidates[best].image, candidates[best].lattice
     bit_map = native if best == 0 else _read(image, extractor, model)
-    others = tuple(other for index, (other, _) in enumerate(candidates) if index != best)
+    others = tuple(grid for index, grid in enumerate(candidates) if index != best)
     return Reading(bit_map, lattice, image, others)
+
+
+def window_plane(
+    grid: Grid, extractor: Network, model: ModelConfig, config: SyncConfig
+) -> np.ndarray:
+    """The soft whitened plane of a grid's central window, read now if `locate` did not."""
+    window_map = grid.window_map
+    if window_map is None:
+        window_map = _read(central(grid.image, config.window), extractor, model)
+    return fold(window_map, None, model)
 
 
 def central(image: np.ndarray, size: int) -> np.ndarray:

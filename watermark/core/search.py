@@ -3,13 +3,13 @@ tried, so that `verify`'s p-value pays for exactly that.
 
 A copy is read under hypotheses about what was done to it, likeliest first:
 - its grid (`reading.locate`): the copy as it is, as if only resized, and rectified for each
-  lattice found; each read in place, upright;
+  lattice found; each read in place, upright, the likeliest whole, the others on the central
+  window `locate` read to rank them;
 - its orientation: on the likeliest grid, the seven other ways a photo can be given quarter
   turns and a mirror (the grid's centre is a cell corner, so each maps the grid onto itself).
-  The extractor reads a mirrored or turned copy as some other plane, just as consistent
-  (measured: even/odd halves correlate at 0.84–0.97 in a wrong orientation, 0.92–0.99 in the
-  right one), so consistency cannot pick the orientation: each is a hypothesis of its own,
-  read on the central window;
+  The extractor reads a mirrored or turned copy as some other plane, nearly as consistent as
+  the right one (its even and odd periods agree), so consistency cannot pick the orientation:
+  each is a hypothesis of its own, read on the central window;
 - for a crop off the centre, on the likeliest grid upright: the half-cell phases, each
   searched over every cyclic shift of the plane (`verify.shift_matches`).
 
@@ -35,6 +35,7 @@ from .reading import (
     half_cell_readings,
     locate,
     read_in_place,
+    window_plane,
 )
 from .tiling import fold
 
@@ -105,12 +106,12 @@ class Search:
         self.tried = Tries(1, 0)
 
     def placed(self) -> Iterator[np.ndarray]:
-        """Soft whitened planes read in place: the likeliest grid upright, the other grids
-        upright, then the likeliest grid in every other orientation."""
+        """Soft whitened planes read in place: the likeliest grid upright (whole), the other
+        grids upright, then the likeliest grid in every other orientation (central windows)."""
         yield self.upright
         for other in self.reading.others:
             self._count(in_place=1)
-            yield read_in_place(other, self.extractor, self.model)
+            yield window_plane(other, self.extractor, self.model, self.sync)
         for _, plane in self.turned():
             yield plane
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 from math import comb
 
 import numpy as np
@@ -51,8 +52,17 @@ class Verdict:
 
 def binomial_tail(matching: int, bits: int) -> float:
     """P[Binomial(bits, 1/2) ≥ matching], exact (integer arithmetic, down to ~1e-308)."""
-    tail = sum(comb(bits, i) for i in range(max(matching, 0), bits + 1))
-    return tail / 2**bits
+    return _tails(bits)[min(max(matching, 0), bits + 1)]
+
+
+@lru_cache(maxsize=4)
+def _tails(bits: int) -> tuple[float, ...]:
+    """P[Binomial(bits, 1/2) ≥ k] for k = 0 … bits + 1, summed once from the top."""
+    tails, total = [0.0], 0
+    for k in range(bits, -1, -1):
+        total += comb(bits, k)
+        tails.append(total / 2**bits)
+    return tuple(reversed(tails))
 
 
 def decide(
