@@ -253,14 +253,12 @@ class Watermarker:
     ) -> tuple[np.ndarray, Orientation, tuple[int, int] | None]:
         """(soft whitened plane, orientation, shift) under which the plane is a picture: a
         turned or mirrored copy, else a crop off the centre; upright as read if neither."""
+        agreement = self.sync_config.picture_agreement
         for orientation, whitened in search.turned():
-            if picture_score(undo(whitened)) >= self.sync_config.picture_agreement:
+            if picture_score(undo(whitened)) >= agreement:
                 upright = orientation.undo(search.reading.image)  # read whole now
                 return read_in_place(upright, self.extractor, self.config), orientation, None
-        reading = search.reading
-        found = find_picture(
-            reading.image, search.upright, self.extractor, undo, self.config, self.sync_config
-        )
+        found = find_picture(search.shifted(), undo, self.sync_config)
         if found is not None:
             return found[0], UPRIGHT, found[1]
         return search.upright, UPRIGHT, None

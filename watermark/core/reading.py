@@ -4,7 +4,7 @@
 for each lattice `lattice.find_lattices` proposes. Edits that keep the centre (resizes,
 rotations, centred crops) then read in place; a crop off the centre moves the plane by whole
 cells, found by the mark's shape (`find_picture`) or, knowing the mark, by `verify`, and by part
-of a cell, found by trying the half-cell phases.
+of a cell, found by trying the half-cell phases (what is tried is `search`'s to decide).
 
 The extractor comes in as a `Network`, any callable from a batch of one luma image to its bit
 map (see `nets.runtime`), so everything here stays plain numpy.
@@ -12,7 +12,7 @@ map (see `nets.runtime`), so everything here stays plain numpy.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -140,35 +140,24 @@ def picture_score(planes: np.ndarray) -> np.ndarray:
 
 
 def find_picture(
-    image: np.ndarray,
-    in_place: np.ndarray,
-    extractor: Network,
+    readings: Sequence[np.ndarray],
     unwhiten: Callable[[np.ndarray], np.ndarray],
-    model: ModelConfig,
     config: SyncConfig,
 ) -> tuple[np.ndarray, tuple[int, int]] | None:
-    """For a crop off the centre: the soft whitened plane read where it un-whitens to a picture.
+    """For a crop off the centre: of soft whitened planes (the half-cell phases of one grid,
+    see `search.Search.shifted`), the one that un-whitens to a picture under some cyclic shift.
 
-    Such a crop moves the grid by an unknown number of cells and part of a cell. Every cyclic
-    shift of the folded plane is tried for the first; for the second, the plane already read
-    (`in_place`, on `image`'s own grid) and the three other half-cell phases (the extractor
-    reads well to ±1 px), read on a central window; the best is then read whole. Under the
+    Such a crop moves the grid by an unknown number of cells and part of a cell. Under the
     right shift and phase the un-whitened plane is the mark, a picture; under any other the
-    keyed permutation scatters it into noise. Returns (whitened plane, shift), or None when no
-    reading is a picture (the mark has no such structure, or nothing was read).
+    keyed permutation scatters it into noise. Returns (whitened plane rolled by the shift,
+    shift), or None when no reading is a picture (the mark has no such structure).
     """
-    phases = half_cell_phases(model)
-    window = central(image, config.window)
-    folds = [in_place, *(_fold_at(window, phase, extractor, model) for phase in phases[1:])]
-    scores = [_best_shift(whitened, unwhiten)[1] for whitened in folds]
-    best = int(np.argmax(scores))
-    if scores[best] < config.picture_agreement:
-        return None
-    whitened = in_place if best == 0 else _fold_at(image, phases[best], extractor, model)
-    shift, score = _best_shift(whitened, unwhiten)
+    shifts = [_best_shift(whitened, unwhiten) for whitened in readings]
+    best = int(np.argmax([score for _, score in shifts]))
+    shift, score = shifts[best]
     if score < config.picture_agreement:
         return None
-    return np.roll(whitened, shift, axis=(0, 1)), shift
+    return np.roll(readings[best], shift, axis=(0, 1)), shift
 
 
 def read_in_place(image: np.ndarray, extractor: Network, model: ModelConfig) -> np.ndarray:
