@@ -1,0 +1,77 @@
+"""How long `verify` and `extract` take after the networks are loaded, on held-out photos.
+
+Usage: python benchmarks/read_speed.py [--photos data/heldout-broad] [--training data/photos]
+                                       [--large 12] [--out benchmarks/results]
+
+Photos as in geometry.py (the 1920-px ones). Per photo: verify of the unmarked photo against
+the bundled logo (the reader tries every hypothesis before it says "no mark"), and of the
+marked photo; extract of the marked photo with a random plane, clean and after JPEG 75. Run it
+on an idle machine. Writes DIR/read_speed.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import numpy as np
+from geometry import photo_sets
+
+from watermark import Watermarker
+from watermark.app.batch import images_under
+from watermark.app.io import load_photo
+from watermark.config import TRAIN
+from watermark.core import attacks
+from watermark.nets.runtime import assets_dir
+from watermark.training.data import split_photos
+
+
+def seconds(function, *arguments) -> float:
+    start = time.perf_counter()
+    function(*arguments)
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--photos", type=Path, default=Path("data/heldout-broad"))
+    parser.add_argument("--training", type=Path, default=Path("data/photos"))
+    parser.add_argument("--large", type=int, default=12)
+    parser.add_argument("--out", type=Path, default=Path("benchmarks/results"))
+    args = parser.parse_args()
+    paths = sorted(images_under(args.photos))
+    if args.training.is_dir():
+        paths += split_photos(args.training, TRAIN)[1]
+    watermarker = Watermarker()
+    logo = watermarker.mark_plane(load_photo(assets_dir() / "mark.png"))
+    random_plane = np.random.default_rng(3).integers(0, 2, (32, 32))
+    photos = [photo for _, photo in photo_sets(paths, args.large, 0)["1920"]]
+    watermarker.verify_plane(photos[0], logo)  # loads the networks
+    times: dict[str, list[float]] = {}
+    for photo in photos:
+        marked = watermarker.embed_plane(photo, logo)
+        randomly = watermarker.embed_plane(photo, random_plane)
+        jpeg = attacks.apply(randomly, "jpeg:75")
+        for label, function, arguments in (
+            ("verify, unmarked photo", watermarker.verify_plane, (photo, logo)),
+            ("verify, marked photo", watermarker.verify_plane, (marked, logo)),
+            ("extract, random plane", watermarker.read, (randomly,)),
+            ("extract, random plane, after JPEG 75", watermarker.read, (jpeg,)),
+        ):
+            times.setdefault(label, []).append(seconds(function, *arguments))
+    lines = ["| 1920-px photo, after loading | median s | max s |", "|---|---|---|"]
+    for label, values in times.items():
+        lines.append(f"| {label} | {np.median(values):.2f} | {max(values):.2f} |")
+    report = (
+        f"{len(photos)} held-out photos at 1920 px; `python benchmarks/read_speed.py`\n\n"
+        + "\n".join(lines)
+        + "\n"
+    )
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "read_speed.md").write_text(report)
+    print(report)
+
+
+if __name__ == "__main__":
+    main()
