@@ -57,6 +57,7 @@ class SyncConfig:
     max_shear: float = 8.0  # degrees down may be off a quarter turn from across (a slant)
     max_divisor: int = 4  # a seed may be up to this many periods long
     fits_per_image: int = 12  # square seeds fitted to the whole lattice (the strongest pairs)
+    unturned_seeds: int = 6  # and unturned square lattices, seeded by their period alone
     fit_reach: float = 2.5  # periods: a lattice is fitted to nearer points first, then to all
     guess_weight: float = 0.1  # of a seed in its lattice's fit (a peak of strength z weighs √z)
     fit_tolerance: float = 3.0  # px a fitted period may move from its seed

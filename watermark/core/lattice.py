@@ -50,7 +50,10 @@ def find_lattices(luma: np.ndarray, config: SyncConfig) -> list[Lattice]:
     (a copy may have been turned or scaled, but rarely stretched). The seeds whose two peaks
     are both strong are fitted to the peaks at all their lattice points within reach and
     ranked by those points' joint strength, so a faint mark, with many weak peaks in the
-    right places, outranks a photo's stray strong peak. A photo's own periodic texture
+    right places, outranks a photo's stray strong peak. After those come the best unturned
+    square lattices by period alone (a copy only cropped or resized, the commonest edits),
+    fitted but proposed whatever their strength: on a small textured crop the mark's peaks
+    are too faint to pass as evidence, yet reading them costs little. A photo's own periodic texture
     (tiles, grids) can still outrank the mark's lattice: see `reading.locate`.
     """
     longest = int(min(luma.shape) / config.min_periods)
@@ -70,7 +73,14 @@ def find_lattices(luma: np.ndarray, config: SyncConfig) -> list[Lattice]:
         ):
             found.append(lattice)
     found.sort(key=lambda lattice: -lattice.strength)
-    return found[: config.max_candidates]
+    found = found[: config.max_candidates]
+    for across, down in _unturned_seeds(strength, longest, config):
+        lattice = _fit(strength, across, down, longest, config)
+        if lattice is not None and not any(
+            _same(lattice, known, config.fit_tolerance) for known in found
+        ):
+            found.append(lattice)
+    return found
 
 
 def _same(first: Lattice, second: Lattice, tolerance: float) -> bool:
@@ -113,6 +123,26 @@ def _square_seeds(
         if all(np.abs(np.subtract(pair, known)).max() >= 1 for known in distinct):
             distinct.append(pair)
     return distinct[: config.fits_per_image]
+
+
+def _unturned_seeds(
+    strength: np.ndarray, longest: int, config: SyncConfig
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(across, down) of the `unturned_seeds` unturned square lattices whose points one period
+    across, down and diagonally are jointly strongest, by whole-pixel period (`_fit` refines)."""
+    centre = np.array(strength.shape) // 2
+    near = cv2.dilate(strength, np.ones((3, 3), np.uint8))  # a point may fall between pixels
+    periods = np.arange(int(np.ceil(config.min_period)), longest + 1)
+    points = np.array([(1, 0), (0, 1), (1, 1), (1, -1)])  # (x, y) in periods
+    xs = centre[1] + points[:, 0, None] * periods[None, :]
+    ys = centre[0] + points[:, 1, None] * periods[None, :]
+    scores = near[ys, xs].mean(axis=0)
+    peaks = [i for i in range(len(periods)) if scores[i] == scores[max(i - 2, 0) : i + 3].max()]
+    peaks.sort(key=lambda i: -scores[i])
+    return [
+        (np.array([periods[i], 0.0]), np.array([0.0, periods[i]]))
+        for i in peaks[: config.unturned_seeds]
+    ]
 
 
 def _stretched_partner(
