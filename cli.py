@@ -107,10 +107,10 @@ def embed(
 def extract(image: Path, output: Path | None, size: int, force: bool, key: str | None) -> None:
     """Recover the mark hidden in IMAGE and write it as a black-on-white PNG.
 
-    No original is needed, and the copy may have been cropped, resized or turned: the mark's
-    own grid is found again in it. The confidence printed is the mean of |2p−1| over the 1024
-    bits: near 1 for a clean read, lower when the image was damaged or carries no mark. For a
-    decision with a false-alarm probability, use `wm verify`.
+    No original is needed, and the copy may have been cropped, resized, turned, mirrored or
+    stretched: the mark's own grid is found again in it. The confidence printed is the mean
+    of |2p−1| over the 1024 bits: near 1 for a clean read, lower when the image was damaged
+    or carries no mark. For a decision with a false-alarm probability, use `wm verify`.
 
     \b
     Examples:
@@ -133,6 +133,8 @@ def describe(extraction) -> str:
         parts.append(f"grid re-found: period {period:.0f} px, turned {turn:.1f}°")
     if extraction.shift is not None:
         parts.append("off-centre crop: mark found by its shape")
+    if not extraction.orientation.upright:
+        parts.append(f"copy was {extraction.orientation}: read the right way round")
     return "; ".join(parts)
 
 

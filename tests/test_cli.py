@@ -150,3 +150,14 @@ def test_console_script_exit_codes(photo_path: Path):
     )
     assert out.returncode == 2
     assert out.stderr.strip().count("\n") == 0 and "no such file" in out.stderr
+
+
+def test_extract_says_a_mirrored_copy_was_read_the_right_way_round(tmp_path: Path, mark_path: Path):
+    Image.fromarray(photo(384, 512, seed=5)).save(tmp_path / "in.png")
+    assert run("embed", tmp_path / "in.png", mark_path).exit_code == 0
+    marked = np.asarray(Image.open(tmp_path / "in.wm.png"))
+    Image.fromarray(marked[:, ::-1]).save(tmp_path / "mirrored.png")
+    result = run("extract", tmp_path / "mirrored.png")
+    assert result.exit_code == 0, result.output
+    assert "copy was mirrored" in result.output
+    assert run("verify", tmp_path / "mirrored.png", mark_path).exit_code == 0

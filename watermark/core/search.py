@@ -48,6 +48,10 @@ class Orientation:
     turns: int
     mirrored: bool
 
+    @property
+    def upright(self) -> bool:
+        return self.turns % 4 == 0 and not self.mirrored
+
     def undo(self, image: np.ndarray) -> np.ndarray:
         """The copy (its first two axes) turned back upright."""
         upright = np.rot90(image, -self.turns)
