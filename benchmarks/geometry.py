@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -58,9 +59,11 @@ def photo_sets(paths: list[Path], large: int, web: int) -> dict[str, list[tuple[
         if max(photo.shape[:2]) >= LARGE
     ]
     big.sort(key=lambda item: -fine_detail(item[1]))
+    if len(big) < large:
+        raise SystemExit(f"only {len(big)} photos have {LARGE} px; --large {large} asks for more")
     textured, rest = big[: large // 2], big[large // 2 :]
     spread = np.linspace(0, len(rest) - 1, large - len(textured)).round().astype(int)
-    chosen = [item for item in np.linspace(0, len(photos) - 1, web).round().astype(int)]
+    chosen = np.linspace(0, len(photos) - 1, web).round().astype(int)
     return {
         "1920": textured + [rest[index] for index in spread],
         "web": [
@@ -70,7 +73,10 @@ def photo_sets(paths: list[Path], large: int, web: int) -> dict[str, list[tuple[
     }
 
 
-def measure(watermarker: Watermarker, photo: np.ndarray, plane: np.ndarray, specs) -> dict:
+def measure(
+    watermarker: Watermarker, photo: np.ndarray, plane: np.ndarray, specs: Sequence[str]
+) -> dict[str, dict]:
+    """{attack: {"found": verify says present, "bits": share extract reads right}}."""
     marked = watermarker.embed_plane(photo, plane)
     record = {}
     for spec in specs:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -27,7 +28,7 @@ from watermark.nets.runtime import assets_dir
 from watermark.training.data import split_photos
 
 
-def seconds(function, *arguments) -> float:
+def seconds(function: Callable, *arguments: object) -> float:
     start = time.perf_counter()
     function(*arguments)
     return time.perf_counter() - start

@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+import numpy as np
 from geometry import photo_sets
 from tqdm import tqdm
 
@@ -38,13 +39,15 @@ STRIPS = {"fold": (45.0, 40.0, 38.0), "denoise": (40.0,)}
 FORGERIES = {"fold": (45.0, 40.0), "denoise": (40.0, 38.0)}
 
 
-def estimate(kind: str, marked, watermarker: Watermarker):
+def estimate(kind: str, marked: np.ndarray, watermarker: Watermarker) -> np.ndarray:
     if kind == "fold":
-        return adversary.fold_estimate(marked, watermarker.config)
+        return adversary.fold_estimate(marked, watermarker.config, watermarker.sync_config)
     return adversary.denoise_estimate(marked)
 
 
-def measure(watermarker: Watermarker, photos: list, plane) -> dict[str, list[tuple[bool, float]]]:
+def measure(
+    watermarker: Watermarker, photos: list[tuple[str, np.ndarray]], plane: np.ndarray
+) -> dict[str, list[tuple[bool, float]]]:
     """{"strip fold 45 dB": [(mark found, PSNR paid)…], "forge …": […]} over `photos`."""
     results: dict[str, list[tuple[bool, float]]] = {}
     for index, (_, photo) in enumerate(tqdm(photos, unit="photo", leave=False)):
@@ -72,11 +75,11 @@ def measure(watermarker: Watermarker, photos: list, plane) -> dict[str, list[tup
     return results
 
 
-def reembed(watermarker: Watermarker, marked, onto):
+def reembed(watermarker: Watermarker, marked: np.ndarray, onto: np.ndarray) -> np.ndarray:
     """`onto` marked, under the public key, with the plane that makes the cells `marked` has."""
     whitened = watermarker.read(marked).whitened > 0.5
     public = whitening(None, watermarker.config.plane_size)
-    return watermarker.embed_plane(onto, public.undo(whitened.astype("float32")) > 0.5)
+    return watermarker.embed_plane(onto, public.undo(whitened.astype(np.float32)) > 0.5)
 
 
 def main() -> None:

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from tests.images import photo
-from watermark.config import MODEL
+from watermark.config import MODEL, SYNC
 from watermark.core import adversary
 from watermark.core.luma import luma
 from watermark.core.metrics import psnr
@@ -22,10 +22,10 @@ def correlation(first: np.ndarray, second: np.ndarray) -> float:
 
 
 def test_the_fold_estimate_finds_a_pattern_that_repeats_with_the_period():
-    estimate = adversary.fold_estimate(with_pattern(PHOTO), MODEL)
+    estimate = adversary.fold_estimate(with_pattern(PHOTO), MODEL, SYNC)
     truth = np.tile(PATTERN, (4, 4))
     assert correlation(estimate, truth) > 0.6
-    assert abs(correlation(adversary.fold_estimate(PHOTO, MODEL), truth)) < 0.2
+    assert abs(correlation(adversary.fold_estimate(PHOTO, MODEL, SYNC), truth)) < 0.2
 
 
 def test_the_denoise_estimate_is_the_fine_detail():
@@ -36,7 +36,7 @@ def test_the_denoise_estimate_is_the_fine_detail():
 
 @pytest.mark.parametrize("decibels", [38.0, 45.0])
 def test_the_attacker_pays_the_psnr_asked(decibels: float):
-    estimate = adversary.fold_estimate(with_pattern(PHOTO), MODEL)
+    estimate = adversary.fold_estimate(with_pattern(PHOTO), MODEL, SYNC)
     assert psnr(PHOTO, adversary.forge(PHOTO, estimate, decibels)) == pytest.approx(
         decibels, abs=0.3
     )

@@ -1,8 +1,11 @@
 import numpy as np
 import pytest
 
+from tests.images import photo
+from watermark.config import MODEL, SYNC
 from watermark.core import attacks
-from watermark.core.search import ORIENTATIONS, UPRIGHT, Orientation, Tries
+from watermark.core.luma import luma as luma_of
+from watermark.core.search import ORIENTATIONS, UPRIGHT, Orientation, Search
 
 IMAGE = np.arange(6 * 8 * 3, dtype=np.uint8).reshape(6, 8, 3)
 
@@ -24,5 +27,18 @@ def test_the_orientations_are_the_eight_distinct_ones_upright_first():
     assert len(results) == 8
 
 
-def test_tries_count_every_shift():
-    assert Tries(in_place=10, shifted=4).total(1024) == 10 + 4 * 1024
+def coin_extractor(image: np.ndarray) -> np.ndarray:
+    """A stand-in extractor: coin flips, one per cell (4×4 px)."""
+    rows, cols = image.shape[1] // MODEL.cell, image.shape[2] // MODEL.cell
+    return np.random.default_rng(rows * cols).random((1, rows, cols, 1)).astype(np.float32)
+
+
+def test_the_search_reads_exactly_what_it_plans():
+    luma = (luma_of(photo(512, 768, seed=4)) / np.float32(255)).astype(np.float32)
+    search = Search(luma, (512, 768), coin_extractor, MODEL, SYNC)
+    placed = list(search.placed())
+    shifted = search.shifted()
+    assert len(placed) == search.planned.in_place == 1 + len(search.reading.others) + 7
+    assert len(shifted) == search.planned.shifted == 4
+    assert search.tried == search.planned
+    assert search.planned.total(1024) == search.planned.in_place + 4 * 1024

@@ -56,14 +56,14 @@ class SyncConfig:
     max_aspect: float = 1.34  # or a stretched copy's: down up to this many times across, or 1/it
     max_shear: float = 8.0  # degrees down may be off a quarter turn from across (a slant)
     max_divisor: int = 4  # a seed may be up to this many periods long
-    fits_per_image: int = 12  # square seeds fitted to the whole lattice (the strongest pairs)
+    fits_per_image: int = 12  # seed pairs fitted to the whole lattice (the strongest)
     unturned_seeds: int = 6  # and unturned square lattices, seeded by their period alone
     fit_reach: float = 2.5  # periods: a lattice is fitted to nearer points first, then to all
     guess_weight: float = 0.1  # of a seed in its lattice's fit (a peak of strength z weighs √z)
     fit_tolerance: float = 3.0  # px a fitted period may move from its seed
-    max_candidates: int = 6  # lattices read on the central window to find the mark's
+    max_candidates: int = 6  # lattices with evidence proposed (besides the unturned seeds)
     max_rectified_side: int = 2048  # px: a lattice asking for more is not the mark's
-    window: int = 512  # px: central window on which candidate grids and crop phases are read
+    window: int = 512  # px: central window on which candidate grids and orientations are read
     consistent: float = 0.95  # a grid whose reading is this consistent is taken, no more tried
     picture_agreement: float = 0.3  # neighbour agreement that makes a read plane a picture
 

@@ -17,27 +17,23 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from ..config import ModelConfig
+from ..config import ModelConfig, SyncConfig
+from .lattice import fine_detail
 from .luma import luma
 from .tiling import centre_cell, resize, working_shape
 
-
-def fine_detail(image: np.ndarray, sigma: float) -> np.ndarray:
-    """Luma minus its Gaussian blur, float32 grey levels."""
-    grey = luma(image).astype(np.float32)
-    return grey - cv2.GaussianBlur(grey, (0, 0), sigma)
+MEDIAN_SIZE = 3  # px: Kutter et al.'s denoiser, a 3×3 median filter
 
 
-def fold_estimate(image: np.ndarray, model: ModelConfig, sigma: float = 1.5) -> np.ndarray:
-    """The repeating part of `image`'s fine detail: averaged over every period of the working
-    image (from its centre, as `tiling.plane_map` lays the plane), tiled back, at full size."""
-    detail = fine_detail(image, sigma)
+def fold_estimate(image: np.ndarray, model: ModelConfig, sync: SyncConfig) -> np.ndarray:
+    """The repeating part of `image`'s fine detail (as the reader's lattice search sees it, see
+    `lattice.fine_detail`): averaged over every period of the working image (from its centre,
+    as `tiling.plane_map` lays the plane), tiled back, at full size, in grey levels."""
+    detail = fine_detail(luma(image).astype(np.float32), sync)
     working = resize(detail, working_shape(*detail.shape, model))
     period = model.plane_size * model.cell
-    top, left = (
-        model.cell * index % period
-        for index in centre_cell((working.shape[0] // model.cell, working.shape[1] // model.cell))
-    )
+    cells = (working.shape[0] // model.cell, working.shape[1] // model.cell)
+    top, left = (model.cell * index % period for index in centre_cell(cells))
     rows = (np.arange(working.shape[0]) - top) % period
     cols = (np.arange(working.shape[1]) - left) % period
     sums = np.zeros((period, period), np.float64)
@@ -48,7 +44,7 @@ def fold_estimate(image: np.ndarray, model: ModelConfig, sigma: float = 1.5) -> 
     return resize(template[np.ix_(rows, cols)], detail.shape)
 
 
-def denoise_estimate(image: np.ndarray, size: int = 3) -> np.ndarray:
+def denoise_estimate(image: np.ndarray, size: int = MEDIAN_SIZE) -> np.ndarray:
     """`image` minus its median filter, on luma (the generic copy attack's estimate)."""
     grey = luma(image)
     return grey.astype(np.float32) - cv2.medianBlur(grey, size).astype(np.float32)

@@ -46,8 +46,9 @@ def find_lattices(luma: np.ndarray, config: SyncConfig) -> list[Lattice]:
     """Lattices in `luma` (float, analysis resolution) that may be the mark's, likeliest first.
 
     Every clear peak near across or down, and each fraction of it that is a peak too (a peak
-    may be a multiple of the period), seeds a square lattice: the peak and its quarter turn
-    (a copy may have been turned or scaled, but rarely stretched). The seeds whose two peaks
+    may be a multiple of the period), seeds lattices: the peak and its quarter turn (a copy
+    turned or scaled), and the peak and the strongest one near that direction (a copy
+    stretched or slanted, see `_stretched_partner`). The seeds whose two peaks
     are both strong are fitted to the peaks at all their lattice points within reach and
     ranked by those points' joint strength, so a faint mark, with many weak peaks in the
     right places, outranks a photo's stray strong peak. After those come the best unturned
@@ -59,7 +60,7 @@ def find_lattices(luma: np.ndarray, config: SyncConfig) -> list[Lattice]:
     longest = int(min(luma.shape) / config.min_periods)
     if longest <= config.min_period:
         return []
-    detail = _fine_detail(luma, config)
+    detail = fine_detail(luma, config)
     if not np.any(detail):
         return []  # a flat image
     strength, zones = _peak_strength(_autocorrelation(detail, longest + 3), longest, config)
@@ -132,12 +133,17 @@ def _unturned_seeds(
     across, down and diagonally are jointly strongest, by whole-pixel period (`_fit` refines)."""
     centre = np.array(strength.shape) // 2
     near = cv2.dilate(strength, np.ones((3, 3), np.uint8))  # a point may fall between pixels
+    spacing = 2  # px: periods nearer than this to a better one are that one
     periods = np.arange(int(np.ceil(config.min_period)), longest + 1)
     points = np.array([(1, 0), (0, 1), (1, 1), (1, -1)])  # (x, y) in periods
     xs = centre[1] + points[:, 0, None] * periods[None, :]
     ys = centre[0] + points[:, 1, None] * periods[None, :]
     scores = near[ys, xs].mean(axis=0)
-    peaks = [i for i in range(len(periods)) if scores[i] == scores[max(i - 2, 0) : i + 3].max()]
+    peaks = [
+        i
+        for i in range(len(periods))
+        if scores[i] == scores[max(i - spacing, 0) : i + spacing + 1].max()
+    ]
     peaks.sort(key=lambda i: -scores[i])
     return [
         (np.array([periods[i], 0.0]), np.array([0.0, periods[i]]))
@@ -152,18 +158,20 @@ def _stretched_partner(
     to `max_aspect` times longer or shorter (None if none): the partner of a seed in a copy
     that was stretched, or photographed at a slant (locally, a perspective is a shear)."""
     length = float(np.hypot(*turn))
-    reach = int(np.ceil(length * config.max_aspect)) + 1
-    centre = np.array(strength.shape) // 2
-    low = np.maximum(centre - reach, 0)
-    box = strength[low[0] : centre[0] + reach + 1, low[1] : centre[1] + reach + 1]
+    shortest, longest = length / config.max_aspect, length * config.max_aspect
+    direction, spread = np.arctan2(turn[1], turn[0]), np.radians(config.max_shear)
+    angles = direction + np.array([-spread, 0.0, spread])
+    corners = np.array(
+        [(r * np.cos(a), r * np.sin(a)) for r in (shortest, longest) for a in angles]
+    )
+    centre = np.array(strength.shape) // 2  # (y, x) of zero lag
+    low = np.maximum(np.floor(corners.min(axis=0)[::-1]).astype(int) + centre - 1, 0)
+    high = np.ceil(corners.max(axis=0)[::-1]).astype(int) + centre + 2
+    box = strength[low[0] : high[0], low[1] : high[1]]
     dy, dx = np.indices(box.shape) + (low - centre)[:, None, None]
     radius = np.hypot(dx, dy)
     cosine = (dx * turn[0] + dy * turn[1]) / (np.maximum(radius, 1e-6) * length)
-    sector = (
-        (radius >= length / config.max_aspect)
-        & (radius <= length * config.max_aspect)
-        & (cosine >= np.cos(np.radians(config.max_shear)))
-    )
+    sector = (radius >= shortest) & (radius <= longest) & (cosine >= np.cos(spread))
     if not np.any(sector):
         return None
     index = np.argmax(np.where(sector, box, -np.inf))
@@ -218,7 +226,7 @@ def _quarter_turn(vector: np.ndarray, backwards: bool) -> np.ndarray:
     return np.array([y, -x]) if backwards else np.array([-y, x])
 
 
-def _fine_detail(luma: np.ndarray, config: SyncConfig) -> np.ndarray:
+def fine_detail(luma: np.ndarray, config: SyncConfig) -> np.ndarray:
     """High-passed luma with JPEG's 8×8 block pattern removed (its lattice is not ours)."""
     luma = luma.astype(np.float32)
     detail = luma - cv2.GaussianBlur(luma, (0, 0), config.highpass_sigma)

@@ -28,7 +28,7 @@ class Network(Protocol):
         """Batch-of-one float32 NHWC inputs, in the network's input order -> its output."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Grid:
     """A grid `locate` considered: the luma resampled onto it, the lattice undone (None: the
     copy as it is), and the extractor's bit map of its central window if it was read."""
@@ -162,7 +162,7 @@ def find_picture(
 
 def read_in_place(image: np.ndarray, extractor: Network, model: ModelConfig) -> np.ndarray:
     """The soft whitened plane read from `image` (analysis resolution) on its own grid, first
-    cell at the centre, as `verify` reads the other grids `locate` considered."""
+    cell at the centre: a grid turned upright, or the embedder's probe of its own margin."""
     return fold(_read(image, extractor, model), None, model)
 
 

@@ -65,6 +65,8 @@ class Orientation:
 
 
 UPRIGHT = Orientation(0, False)
+# Likeliest first (verify stops at the first that shows the mark, extract at the first that
+# reads as a picture): upright, then a mirror (a selfie, a flipped repost), then quarter turns.
 ORIENTATIONS = (
     UPRIGHT,
     Orientation(0, True),
