@@ -258,9 +258,12 @@ class Watermarker:
             if picture_score(undo(whitened)) >= agreement:
                 upright = orientation.undo(search.reading.image)  # read whole now
                 return read_in_place(upright, self.extractor, self.config), orientation, None
-        found = find_picture(search.shifted(), undo, self.sync_config)
+        found = find_picture(search.shifted(whole=False), undo, self.sync_config)
         if found is not None:
-            return found[0], UPRIGHT, found[1]
+            whole = search.phase(found[0])  # read whole now, and its shift found again
+            shift = find_picture([whole], undo, self.sync_config)
+            if shift is not None:
+                return np.roll(whole, shift[1], axis=(0, 1)), UPRIGHT, shift[1]
         return search.upright, UPRIGHT, None
 
     def _search(self, image: np.ndarray) -> Search:

@@ -143,21 +143,20 @@ def find_picture(
     readings: Sequence[np.ndarray],
     unwhiten: Callable[[np.ndarray], np.ndarray],
     config: SyncConfig,
-) -> tuple[np.ndarray, tuple[int, int]] | None:
-    """For a crop off the centre: of soft whitened planes (the half-cell phases of one grid,
-    see `search.Search.shifted`), the one that un-whitens to a picture under some cyclic shift.
+) -> tuple[int, tuple[int, int]] | None:
+    """For a crop off the centre: which of some soft whitened planes (the half-cell phases of
+    one grid, see `search.Search.shifted`) un-whitens to a picture, and under which cyclic
+    shift (rows, cols) of it.
 
     Such a crop moves the grid by an unknown number of cells and part of a cell. Under the
     right shift and phase the un-whitened plane is the mark, a picture; under any other the
-    keyed permutation scatters it into noise. Returns (whitened plane rolled by the shift,
-    shift), or None when no reading is a picture (the mark has no such structure).
+    keyed permutation scatters it into noise. None when no reading is a picture (the mark has
+    no such structure).
     """
     shifts = [_best_shift(whitened, unwhiten) for whitened in readings]
     best = int(np.argmax([score for _, score in shifts]))
     shift, score = shifts[best]
-    if score < config.picture_agreement:
-        return None
-    return np.roll(readings[best], shift, axis=(0, 1)), shift
+    return (best, shift) if score >= config.picture_agreement else None
 
 
 def read_in_place(image: np.ndarray, extractor: Network, model: ModelConfig) -> np.ndarray:
@@ -171,7 +170,7 @@ def half_cell_readings(
 ) -> list[np.ndarray]:
     """Soft whitened planes read at the half-cell phases other than the grid's own (first cell
     at the top-left: their shift is unknown anyway), for `search`."""
-    return [_fold_at(image, phase, extractor, model) for phase in half_cell_phases(model)[1:]]
+    return [read_at(image, phase, extractor, model) for phase in half_cell_phases(model)[1:]]
 
 
 def half_cell_phases(model: ModelConfig) -> list[tuple[int, int]]:
@@ -180,9 +179,11 @@ def half_cell_phases(model: ModelConfig) -> list[tuple[int, int]]:
     return [(0, 0), (0, half), (half, 0), (half, half)]
 
 
-def _fold_at(
+def read_at(
     image: np.ndarray, phase: tuple[int, int], extractor: Network, model: ModelConfig
 ) -> np.ndarray:
+    """The soft whitened plane read from `image` shifted by `phase` (rows, cols), its first
+    cell taken at the top-left."""
     return fold(_read(image[phase[0] :, phase[1] :], extractor, model), (0, 0), model)
 
 

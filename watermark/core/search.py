@@ -34,6 +34,7 @@ from .reading import (
     half_cell_phases,
     half_cell_readings,
     locate,
+    read_at,
     read_in_place,
     window_plane,
 )
@@ -129,12 +130,31 @@ class Search:
             self._count(in_place=1)
             yield orientation, read_in_place(orientation.undo(window), self.extractor, self.model)
 
-    def shifted(self) -> list[np.ndarray]:
+    def shifted(self, whole: bool = True) -> list[np.ndarray]:
         """Soft whitened planes at the likeliest grid's half-cell phases, the grid's own
-        first: each to be searched over every cyclic shift."""
-        others = half_cell_readings(self.reading.image, self.extractor, self.model)
+        first: each to be searched over every cyclic shift. Read on the whole grid image, or
+        (`whole=False`, a quarter of the cost at most) on its central window, which is enough
+        to tell which phase holds a picture (see `phase`)."""
+        if whole:
+            others = half_cell_readings(self.reading.image, self.extractor, self.model)
+            own = self.upright
+        else:
+            window = central(self.reading.image, self.sync.window)
+            others = half_cell_readings(window, self.extractor, self.model)
+            own = fold(
+                central(self.reading.bit_map, self.sync.window // self.model.cell),
+                (0, 0),
+                self.model,
+            )
         self._count(shifted=1 + len(others))
-        return [self.upright, *others]
+        return [own, *others]
+
+    def phase(self, index: int) -> np.ndarray:
+        """The likeliest grid's whole image read at half-cell phase `index` (of `shifted`)."""
+        if index == 0:
+            return self.upright
+        phase = half_cell_phases(self.model)[index]
+        return read_at(self.reading.image, phase, self.extractor, self.model)
 
     def _count(self, in_place: int = 0, shifted: int = 0) -> None:
         self.tried = Tries(self.tried.in_place + in_place, self.tried.shifted + shifted)
