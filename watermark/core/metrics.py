@@ -42,18 +42,22 @@ def bit_accuracy(expected: np.ndarray, soft: np.ndarray) -> float:
     return float(np.mean((np.asarray(soft) > 0.5) == (np.asarray(expected) > 0.5)))
 
 
+def block_errors(original: np.ndarray, marked: np.ndarray, block: int = 32) -> np.ndarray:
+    """Mean squared error of each whole `block`×`block` block (rows, cols), channels averaged."""
+    error = (original.astype(np.float64) - marked.astype(np.float64)) ** 2
+    if error.ndim == 3:
+        error = error.mean(axis=2)
+    rows, cols = error.shape[0] // block, error.shape[1] // block
+    return error[: rows * block, : cols * block].reshape(rows, block, cols, block).mean(axis=(1, 3))
+
+
 def worst_block_psnr(
     original: np.ndarray, marked: np.ndarray, block: int = 32, share: float = 0.001
 ) -> float:
     """PSNR of the `share` of `block`×`block` blocks that changed most (at least one block):
     what a close look at the worst spot sees, which the whole image's PSNR averages away."""
     peak = float(np.iinfo(original.dtype).max)
-    error = (original.astype(np.float64) - marked.astype(np.float64)) ** 2
-    if error.ndim == 3:
-        error = error.mean(axis=2)
-    rows, cols = error.shape[0] // block, error.shape[1] // block
-    blocks = error[: rows * block, : cols * block].reshape(rows, block, cols, block)
-    worst = np.sort(blocks.mean(axis=(1, 3)).ravel())[::-1]
+    worst = np.sort(block_errors(original, marked, block).ravel())[::-1]
     mse = worst[: max(1, round(share * worst.size))].mean()
     return float("inf") if mse == 0 else float(10.0 * np.log10(peak**2 / mse))
 
