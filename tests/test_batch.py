@@ -48,6 +48,12 @@ def test_extract_and_verify_batches(messy: Path, mark_path: Path, tmp_path: Path
     )
     assert result.exit_code == 0 and "mark present in 3" in result.output
     assert table.read_text().count("True") == 3
+    verify = ["batch", "verify", str(out), str(mark_path), "--csv", str(table)]
+    before = table.read_text()
+    again = CliRunner().invoke(main, verify)
+    assert again.exit_code == 2 and "already exists (use --overwrite" in again.output
+    assert table.read_text() == before  # not overwritten unless asked
+    assert CliRunner().invoke(main, [*verify, "--overwrite"]).exit_code == 0
 
 
 def test_output_inside_source_is_refused(messy: Path, mark_path: Path):

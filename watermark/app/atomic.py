@@ -26,9 +26,10 @@ _TEMPORARY_MARK = ".tmp."
 TEMPORARY = re.compile(r"\.[a-z0-9_]{8}\.tmp\..+")
 
 
-def refuse_existing(path: Path, force: bool) -> None:
+def refuse_existing(path: Path, force: bool, flag: str = "--force") -> None:
+    """Nothing is overwritten unless asked: `flag` is the option that asks."""
     if path.exists() and not force:
-        raise ImageError(f"{path}: already exists (use --force to overwrite)")
+        raise ImageError(f"{path}: already exists (use {flag} to overwrite)")
 
 
 def save_atomically(path: Path, write: Callable[[str], None], force: bool = False) -> None:
@@ -40,11 +41,13 @@ def save_atomically(path: Path, write: Callable[[str], None], force: bool = Fals
 
 
 @contextmanager
-def open_atomically(path: Path, force: bool = False, newline: str | None = None) -> Iterator[IO]:
+def open_atomically(
+    path: Path, force: bool = False, newline: str | None = None, flag: str = "--force"
+) -> Iterator[IO]:
     """A text file to stream into; it appears at `path` only when the block ends without an
     error (and is discarded otherwise). Errors of the block itself are the caller's."""
     path = Path(path)
-    refuse_existing(path, force)
+    refuse_existing(path, force, flag)
     with _temporary(path, force) as temporary:
         with _as_image_error(path):
             handle = open(temporary, "w", newline=newline)

@@ -277,9 +277,10 @@ def batch_folder(
 ) -> Summary:
     """`task` on every image under `source` (with `mark`, to embed or verify), outputs under
     `out`: planned, run with a progress bar (count, ETA), each outcome appended to the JSONL
-    log and, for verify, to the CSV. `engine` "local" runs `workers` processes here (default:
-    one per core); "ray" runs `workers` Ray actors (default: one per CPU of the cluster) on
-    the cluster at `address` (default: a Ray started here)."""
+    log and, for verify, to the CSV (which `overwrite` may replace). `engine` "local" runs
+    `workers` processes here (default: one per core); "ray" runs `workers` Ray actors
+    (default: one per CPU of the cluster) on the cluster at `address` (default: a Ray
+    started here)."""
     from tqdm import tqdm
 
     from ..watermarker import Watermarker
@@ -292,7 +293,7 @@ def batch_folder(
     with ExitStack() as stack:
         bar = stack.enter_context(tqdm(total=total, unit="image", desc=task.name))
         log = stack.enter_context(_opened_log(log_path)) if log_path else None
-        table = stack.enter_context(CsvReport(csv_path)) if csv_path else None
+        table = stack.enter_context(CsvReport(csv_path, overwrite)) if csv_path else None
 
         def on_outcome(outcome: Outcome) -> None:
             bar.update()

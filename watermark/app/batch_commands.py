@@ -126,13 +126,15 @@ def batch_extract(source, out, size, overwrite, key, **options) -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write one row per image: file, bits, matching, p_value, present.",
 )
+@click.option("--overwrite", is_flag=True, help="Replace the --csv file if it exists.")
 @batch_options
 @reports_bad_input
-def batch_verify(source, mark, fpr, csv_path, key, **options) -> None:
+def batch_verify(source, mark, fpr, csv_path, overwrite, key, **options) -> None:
     """Decide for every image under SOURCE whether it carries MARK."""
     from watermark.app.tasks import VerifyTask
 
-    report_batch(VerifyTask(fpr, key), source, None, mark, csv_path=csv_path, **options)
+    task = VerifyTask(fpr, key)
+    report_batch(task, source, None, mark, csv_path=csv_path, overwrite=overwrite, **options)
 
 
 def report_batch(task, source, out, mark, **options) -> None:

@@ -74,11 +74,11 @@ class CsvReport(AbstractContextManager):
 
     COLUMNS = ("file", "bits", "matching", "bit_accuracy", "p_value", "present")
 
-    def __init__(self, path: Path):
-        self.path = Path(path)
+    def __init__(self, path: Path, overwrite: bool = False):
+        self.path, self.overwrite = Path(path), overwrite
 
     def __enter__(self) -> CsvReport:
-        self._file = open_atomically(self.path, force=True, newline="")
+        self._file = open_atomically(self.path, self.overwrite, newline="", flag="--overwrite")
         self.writer = csv.writer(self._file.__enter__())
         self.writer.writerow(self.COLUMNS)
         return self
