@@ -148,9 +148,11 @@ def describe(extraction) -> str:
 def verify(image: Path, mark: Path, fpr: float, as_json: bool, key: str | None) -> None:
     """Decide whether IMAGE carries MARK: exit 0 if it does, 1 if not, 2 on bad input.
 
-    Counts the bits read from IMAGE that match MARK's plane, k of 1024, and gives
-    p = P[Binomial(1024, 1/2) ≥ k]: the probability that an image without this mark (or
-    marked with another key) matches as well. Present when p ≤ --fpr.
+    Counts the bits read from IMAGE that match MARK's plane, k of 1024, under every grid,
+    orientation and shift the reader tries, and gives p, a bound on the probability that an
+    image without this mark (or marked with another key) matches as well: P[Binomial(1024,
+    1/2) ≥ k] times the hypotheses tried (--json: "hypotheses"). Present when p ≤ --fpr. Not
+    a proof of origin: a mark can be copied onto another photo (see the README's Security).
 
     \b
     Examples:
