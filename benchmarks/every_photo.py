@@ -48,6 +48,20 @@ VERIFIES = {
 }
 
 
+def add_photo_arguments(parser: argparse.ArgumentParser) -> None:
+    """--photos (the packages never trained on) and --training (whose held-out photos join)."""
+    parser.add_argument("--photos", type=Path, default=Path("data/heldout-broad"))
+    parser.add_argument("--training", type=Path, default=Path("data/photos"))
+
+
+def heldout_paths(args: argparse.Namespace) -> list[Path]:
+    """Every held-out photo: those under --photos and the validation photos of --training."""
+    paths = sorted(images_under(args.photos))
+    if args.training.is_dir():
+        paths += split_photos(args.training, TRAIN)[1]
+    return paths
+
+
 def strength_value(text: str) -> float | str:
     return text if text == AUTO else float(text)
 
@@ -141,14 +155,11 @@ def summary(rows: list[dict]) -> list[str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--photos", type=Path, default=Path("data/heldout-broad"))
-    parser.add_argument("--training", type=Path, default=Path("data/photos"))
+    add_photo_arguments(parser)
     parser.add_argument("--strength", type=strength_value, default=DEFAULTS.strength)
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results"))
     args = parser.parse_args()
-    paths = sorted(images_under(args.photos))
-    if args.training.is_dir():
-        paths += split_photos(args.training, TRAIN)[1]
+    paths = heldout_paths(args)
     watermarker = Watermarker()
     marks = {
         "logo": watermarker.mark_plane(load_photo(assets_dir() / "mark.png")),

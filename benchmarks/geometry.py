@@ -18,18 +18,15 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-from every_photo import LARGE, WEB_SIDES, fine_detail
+from every_photo import LARGE, WEB_SIDES, add_photo_arguments, fine_detail, heldout_paths
 from tqdm import tqdm
 
 from watermark import Watermarker
-from watermark.app.batch import images_under
 from watermark.app.bench import fit_long_side
 from watermark.app.io import load_photo
-from watermark.config import TRAIN
 from watermark.core import attacks
 from watermark.core.metrics import bit_accuracy
 from watermark.nets.runtime import assets_dir
-from watermark.training.data import split_photos
 
 ATTACKS = {
     "1920": (
@@ -48,6 +45,12 @@ ATTACKS = {
     ),
     "web": ("crop:0.5", "crop-random:0.5", "rotate:2", "mirror"),
 }
+
+
+def add_set_arguments(parser: argparse.ArgumentParser) -> None:
+    """--large and --web: how many photos of each class `photo_sets` takes."""
+    parser.add_argument("--large", type=int, default=12)
+    parser.add_argument("--web", type=int, default=16)
 
 
 def photo_sets(paths: list[Path], large: int, web: int) -> dict[str, list[tuple[str, np.ndarray]]]:
@@ -110,15 +113,11 @@ def summary(rows: list[dict]) -> list[str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--photos", type=Path, default=Path("data/heldout-broad"))
-    parser.add_argument("--training", type=Path, default=Path("data/photos"))
-    parser.add_argument("--large", type=int, default=12)
-    parser.add_argument("--web", type=int, default=16)
+    add_photo_arguments(parser)
+    add_set_arguments(parser)
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results"))
     args = parser.parse_args()
-    paths = sorted(images_under(args.photos))
-    if args.training.is_dir():
-        paths += split_photos(args.training, TRAIN)[1]
+    paths = heldout_paths(args)
     watermarker = Watermarker()
     logo = watermarker.mark_plane(load_photo(assets_dir() / "mark.png"))
     rng = np.random.default_rng(7)

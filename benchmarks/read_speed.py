@@ -17,15 +17,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+from every_photo import add_photo_arguments, heldout_paths
 from geometry import photo_sets
 
 from watermark import Watermarker
-from watermark.app.batch import images_under
 from watermark.app.io import load_photo
-from watermark.config import TRAIN
 from watermark.core import attacks
 from watermark.nets.runtime import assets_dir
-from watermark.training.data import split_photos
 
 
 def seconds(function: Callable, *arguments: object) -> float:
@@ -36,14 +34,11 @@ def seconds(function: Callable, *arguments: object) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--photos", type=Path, default=Path("data/heldout-broad"))
-    parser.add_argument("--training", type=Path, default=Path("data/photos"))
+    add_photo_arguments(parser)
     parser.add_argument("--large", type=int, default=12)
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results"))
     args = parser.parse_args()
-    paths = sorted(images_under(args.photos))
-    if args.training.is_dir():
-        paths += split_photos(args.training, TRAIN)[1]
+    paths = heldout_paths(args)
     watermarker = Watermarker()
     logo = watermarker.mark_plane(load_photo(assets_dir() / "mark.png"))
     random_plane = np.random.default_rng(3).integers(0, 2, (32, 32))

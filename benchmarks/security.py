@@ -21,18 +21,16 @@ import argparse
 from pathlib import Path
 
 import numpy as np
-from geometry import photo_sets
+from every_photo import add_photo_arguments, heldout_paths
+from geometry import add_set_arguments, photo_sets
 from tqdm import tqdm
 
 from watermark import Watermarker
-from watermark.app.batch import images_under
 from watermark.app.io import load_photo
-from watermark.config import TRAIN
 from watermark.core import adversary
 from watermark.core.keys import whitening
 from watermark.core.metrics import psnr
 from watermark.nets.runtime import assets_dir
-from watermark.training.data import split_photos
 
 KEY = "the rights holder's secret"
 STRIPS = {"fold": (45.0, 40.0, 38.0), "denoise": (40.0,)}
@@ -84,15 +82,11 @@ def reembed(watermarker: Watermarker, marked: np.ndarray, onto: np.ndarray) -> n
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--photos", type=Path, default=Path("data/heldout-broad"))
-    parser.add_argument("--training", type=Path, default=Path("data/photos"))
-    parser.add_argument("--large", type=int, default=12)
-    parser.add_argument("--web", type=int, default=16)
+    add_photo_arguments(parser)
+    add_set_arguments(parser)
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results"))
     args = parser.parse_args()
-    paths = sorted(images_under(args.photos))
-    if args.training.is_dir():
-        paths += split_photos(args.training, TRAIN)[1]
+    paths = heldout_paths(args)
     watermarker = Watermarker()
     plane = watermarker.mark_plane(load_photo(assets_dir() / "mark.png"))
     lines = [
