@@ -4,10 +4,11 @@ Usage: python benchmarks/geometry.py [--photos data/heldout-broad] [--training d
                                      [--large 12] [--web 16] [--out benchmarks/results]
 
 Photos (never trained on, see every_photo.py): `large` photos at 1920 px, the most textured
-half of them and an even spread of the rest, and `web` web-size copies (the whole photo at
-481–800 px). Marks: the bundled logo and a seeded random plane per photo, default strength.
-For each attack, per class: on how many photos `verify` finds the mark, and the median share
-of bits `extract` reads right. Writes DIR/geometry.md and DIR/geometry.json.
+half of them and an even spread of the rest, reported in every_photo.py's classes (textured
+or smooth), and `web` web-size copies (the whole photo at 481–800 px). Marks: the bundled
+logo and a seeded random plane per photo, default strength. For each attack, per class: on
+how many photos `verify` finds the mark, and the median share of bits `extract` reads right.
+Writes DIR/geometry.md and DIR/geometry.json.
 """
 
 from __future__ import annotations
@@ -18,7 +19,14 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-from every_photo import LARGE, WEB_SIDES, add_photo_arguments, fine_detail, heldout_paths
+from every_photo import (
+    LARGE,
+    TEXTURED,
+    WEB_SIDES,
+    add_photo_arguments,
+    fine_detail,
+    heldout_paths,
+)
 from tqdm import tqdm
 
 from watermark import Watermarker
@@ -54,26 +62,28 @@ def add_set_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def photo_sets(paths: list[Path], large: int, web: int) -> dict[str, list[tuple[str, np.ndarray]]]:
-    """{"1920": [(name, photo)…], "web": […]}: see the module docstring."""
+    """{"1920 textured": [(name, photo)…], "1920 smooth": […], "web": […]}: see the module
+    docstring; a 1920-px photo is textured as every_photo.py says (fine detail ≥ TEXTURED)."""
     photos = [(path.stem, load_photo(path)) for path in paths]
-    big = [
-        (name, fit_long_side(photo, LARGE))
-        for name, photo in photos
-        if max(photo.shape[:2]) >= LARGE
-    ]
-    big.sort(key=lambda item: -fine_detail(item[1]))
+    big = []
+    for name, photo in photos:
+        if max(photo.shape[:2]) >= LARGE:
+            scaled = fit_long_side(photo, LARGE)
+            big.append((fine_detail(scaled), name, scaled))
+    big.sort(key=lambda item: -item[0])
     if len(big) < large:
         raise SystemExit(f"only {len(big)} photos have {LARGE} px; --large {large} asks for more")
     textured, rest = big[: large // 2], big[large // 2 :]
     spread = np.linspace(0, len(rest) - 1, large - len(textured)).round().astype(int)
     chosen = np.linspace(0, len(photos) - 1, web).round().astype(int)
-    return {
-        "1920": textured + [rest[index] for index in spread],
-        "web": [
-            (photos[index][0], fit_long_side(photos[index][1], WEB_SIDES[number % len(WEB_SIDES)]))
-            for number, index in enumerate(chosen)
-        ],
-    }
+    sets: dict[str, list[tuple[str, np.ndarray]]] = {"1920 textured": [], "1920 smooth": []}
+    for detail, name, photo in textured + [rest[index] for index in spread]:
+        sets["1920 textured" if detail >= TEXTURED else "1920 smooth"].append((name, photo))
+    sets["web"] = [
+        (photos[index][0], fit_long_side(photos[index][1], WEB_SIDES[number % len(WEB_SIDES)]))
+        for number, index in enumerate(chosen)
+    ]
+    return sets
 
 
 def measure(
@@ -97,17 +107,15 @@ def summary(rows: list[dict]) -> list[str]:
         "| bits, random (median) |",
         "|---|---|---|---|---|---|",
     ]
-    for family, specs in ATTACKS.items():
-        for spec in specs:
-            cells = []
-            for mark in ("logo", "random"):
-                results = [
-                    row[spec] for row in rows if row["class"] == family and row["mark"] == mark
-                ]
-                cells.append(results)
+    for kind in dict.fromkeys(row["class"] for row in rows):
+        for spec in ATTACKS[kind.split()[0]]:
+            cells = [
+                [row[spec] for row in rows if row["class"] == kind and row["mark"] == mark]
+                for mark in ("logo", "random")
+            ]
             found = [f"{sum(r['found'] for r in c)}/{len(c)}" for c in cells]
             bits = [f"{np.median([r['bits'] for r in c]):.1%}" for c in cells]
-            lines.append(f"| {family} | {spec} | {found[0]} | {found[1]} | {bits[0]} | {bits[1]} |")
+            lines.append(f"| {kind} | {spec} | {found[0]} | {found[1]} | {bits[0]} | {bits[1]} |")
     return lines
 
 
@@ -122,16 +130,14 @@ def main() -> None:
     logo = watermarker.mark_plane(load_photo(assets_dir() / "mark.png"))
     rng = np.random.default_rng(7)
     sets = photo_sets(paths, args.large, args.web)
-    work = [(family, name, photo) for family, items in sets.items() for name, photo in items]
+    work = [(kind, name, photo) for kind, items in sets.items() for name, photo in items]
     rows = []
-    for family, name, photo in tqdm(work, desc="photos", unit="photo"):
+    for kind, name, photo in tqdm(work, desc="photos", unit="photo"):
         for mark, plane in (("logo", logo), ("random", rng.integers(0, 2, (32, 32)))):
-            record = measure(watermarker, photo, plane, ATTACKS[family])
-            rows.append({"image": name, "class": family, "mark": mark, **record})
-    header = (
-        f"{len(sets['1920'])} photos at 1920 px, {len(sets['web'])} web-size, default strength; "
-        "`python benchmarks/geometry.py`\n"
-    )
+            record = measure(watermarker, photo, plane, ATTACKS[kind.split()[0]])
+            rows.append({"image": name, "class": kind, "mark": mark, **record})
+    counts = ", ".join(f"{len(items)} {kind}" for kind, items in sets.items())
+    header = f"{counts}; default strength; `python benchmarks/geometry.py`\n"
     report = header + "\n" + "\n".join(summary(rows)) + "\n"
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "geometry.md").write_text(report)

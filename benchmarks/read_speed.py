@@ -42,7 +42,8 @@ def main() -> None:
     watermarker = Watermarker()
     logo = watermarker.mark_plane(load_photo(assets_dir() / "mark.png"))
     random_plane = np.random.default_rng(3).integers(0, 2, (32, 32))
-    photos = [photo for _, photo in photo_sets(paths, args.large, 0)["1920"]]
+    sets = photo_sets(paths, args.large, 0)
+    photos = [photo for kind in ("1920 textured", "1920 smooth") for _, photo in sets[kind]]
     watermarker.verify_plane(photos[0], logo)  # loads the networks
     times: dict[str, list[float]] = {}
     for photo in photos:
