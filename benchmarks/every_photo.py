@@ -1,7 +1,8 @@
 """Every photo people have: visibility and robustness per class, on held-out photographs.
 
 Usage: python benchmarks/every_photo.py [--photos data/heldout-broad] [--training data/photos]
-                                        [--strength 1.0] [--out benchmarks/results]
+                                        [--strength 1.0] [--weights DIR]
+                                        [--out benchmarks/results]
 
 Photos: those of scripts/fetch_heldout.sh (two packages never trained on) and the held-out
 photos of scripts/fetch_photos.sh (TrainConfig.validation_photos). Classes:
@@ -157,10 +158,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_photo_arguments(parser)
     parser.add_argument("--strength", type=strength_value, default=DEFAULTS.strength)
+    parser.add_argument("--weights", type=Path, help="networks to measure (default: shipped)")
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results"))
     args = parser.parse_args()
     paths = heldout_paths(args)
-    watermarker = Watermarker()
+    watermarker = Watermarker(args.weights)
     marks = {
         "logo": watermarker.mark_plane(load_photo(assets_dir() / "mark.png")),
         "random": np.random.default_rng(1).integers(0, 2, (32, 32)),
@@ -174,7 +176,8 @@ def main() -> None:
     table = summary(rows)
     header = (
         f"{len(paths)} held-out photos, {len(rows) // len(marks)} images, strength "
-        f"{args.strength}; `python benchmarks/every_photo.py --strength {args.strength}`\n"
+        f"{args.strength}, weights {args.weights or 'shipped'}; "
+        f"`python benchmarks/every_photo.py --strength {args.strength}`\n"
     )
     report = header + "\n" + "\n".join(table) + "\n"
     args.out.mkdir(parents=True, exist_ok=True)

@@ -38,11 +38,11 @@ def test_student_learns_the_teachers_residual(tmp_path: Path):
     keras.utils.set_random_seed(0)
     out, student = tmp_path / "run", replace(MODEL, embedder_channels=16)
     teacher = assets_dir() / "embedder.keras"
-    distill(images, teacher, out, steps=40, student_config=student, config=TINY)
+    distill([images], teacher, out, steps=40, student_config=student, config=TINY)
     errors = [entry["relative"] for entry in _log(out)]
     assert len(errors) == 4 and errors[-1] < 0.8 * errors[0], errors
 
-    distiller = distill(images, teacher, out, steps=50, student_config=student, config=TINY)
+    distiller = distill([images], teacher, out, steps=50, student_config=student, config=TINY)
     assert [entry["epoch"] for entry in _log(out)] == [1, 2, 3, 4, 5]  # resumed, not restarted
     assert distiller.student.count_params() < distiller.teacher.count_params() / 2
 

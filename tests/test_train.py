@@ -43,7 +43,7 @@ def test_loss_goes_down_and_training_resumes(images: Path, tmp_path: Path):
 
     keras.utils.set_random_seed(0)
     out = tmp_path / "run"
-    train(images, out, steps=60, batch=8, config=TINY)
+    train([images], out, steps=60, batch=8, config=TINY)
     losses = [entry["mark_loss"] for entry in _log(out)]
     assert len(losses) == 6
     # 60 tiny steps learn the marks' prior first (real embedding takes ~200 full steps, see
@@ -52,10 +52,10 @@ def test_loss_goes_down_and_training_resumes(images: Path, tmp_path: Path):
     assert losses[-1] < losses[0], losses
 
     with pytest.raises(FileExistsError):
-        train(images, out, steps=60, batch=8, config=TINY)
+        train([images], out, steps=60, batch=8, config=TINY)
     # The defaults may have changed since: a resumed run trains its checkpoint's networks.
     other = replace(MODEL, embedder_channels=MODEL.embedder_channels // 2)
-    trainer = train(images, out, steps=70, batch=8, config=TINY, resume=True, model=other)
+    trainer = train([images], out, steps=70, batch=8, config=TINY, resume=True, model=other)
     assert [entry["epoch"] for entry in _log(out)] == list(range(1, 8))
     assert load_model_config(out) == load_model_config(out / "checkpoint") == MODEL
 
@@ -64,6 +64,33 @@ def test_loss_goes_down_and_training_resumes(images: Path, tmp_path: Path):
     luma = np.random.default_rng(0).random((1, 64, 64, 1), dtype=np.float32)
     exported = load_network("extractor", out, backend="litert")(luma)
     assert np.allclose(exported, trainer.extractor(luma), atol=1e-4)
+
+
+def test_a_run_from_exported_networks_starts_from_their_weights(tmp_path: Path):
+    from watermark.nets.runtime import assets_dir
+    from watermark.training.train import train
+
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    for seed in range(3):
+        Image.fromarray(photo(160, 200, seed=seed)).save(folder / f"p{seed}.png")
+    frozen = replace(TINY, learning_rate=1e-12, final_learning_rate=1e-12)
+    out = tmp_path / "run"
+    trainer = train([folder], out, steps=10, batch=2, config=frozen, init=assets_dir())
+    assert load_model_config(out) == load_model_config(assets_dir())
+    for network in (trainer.embedder, trainer.extractor):
+        shipped = keras.models.load_model(assets_dir() / f"{network.name}.keras")
+        for ours, theirs in zip(network.get_weights(), shipped.get_weights(), strict=True):
+            assert np.allclose(ours, theirs, atol=1e-6)
+
+
+def test_each_folder_gets_an_equal_share_of_the_crops():
+    from watermark.training.data import batches
+
+    dark = [np.zeros((150, 150), np.uint8)] * 20
+    bright = [np.full((150, 150), 255, np.uint8)]
+    crops, _ = next(batches([dark, bright], replace(TINY, batch=400), MODEL, 0, 0))
+    assert 0.4 < np.mean(crops[:, 0, 0, 0] > 0.5) < 0.6
 
 
 def _log(out: Path) -> list[dict]:

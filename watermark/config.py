@@ -9,7 +9,7 @@ resumed, with the geometry and sizes they were made with.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
 MODEL_CONFIG_FILE = "model.json"
@@ -168,6 +168,20 @@ STRENGTH = StrengthConfig()
 SYNC = SyncConfig()
 NOISE = NoiseConfig()
 TRAIN = TrainConfig()
+# Teaching trained networks new photos (`wm train --init`): the code exists, so marks are
+# whitened and attacks at full strength from the first step, the PSNR target is the recipe's
+# last, the image-loss weight starts where the shipped run's ended, and the learning rate
+# is a tenth of a fresh run's.
+FINE_TUNE = replace(
+    TRAIN,
+    steps=3000,
+    learning_rate=3e-4,
+    final_learning_rate=3e-5,
+    attack_ramp_steps=1,
+    whiten_after_steps=0,
+    psnr_start=TRAIN.psnr_end,
+    initial_image_weight=900.0,
+)
 
 
 def model_config_json(config: ModelConfig) -> str:

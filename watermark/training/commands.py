@@ -8,21 +8,32 @@ from pathlib import Path
 
 import click
 
-from ..config import TRAIN, load_model_config
+from ..config import FINE_TUNE, TRAIN, load_model_config
 
 
 @click.command()
 @click.option(
     "--images",
+    multiple=True,
     type=click.Path(exists=True, file_okay=False, path_type=Path),
-    help="Folder of training photos (scripts/fetch_photos.sh).",
+    help="Folder of training photos (scripts/fetch_photos.sh); repeat for more folders, each "
+    "an equal share of the crops.",
+)
+@click.option(
+    "--init",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Start from these exported networks (e.g. assets) with the fine-tuning recipe.",
 )
 @click.option(
     "--export-only",
     is_flag=True,
     help="Only export the networks of the checkpoint in OUT (e.g. of a run you stopped).",
 )
-@click.option("--steps", type=click.IntRange(1), default=TRAIN.steps, show_default=True)
+@click.option(
+    "--steps",
+    type=click.IntRange(1),
+    help=f"Steps in all [default: {TRAIN.steps}; with --init {FINE_TUNE.steps}].",
+)
 @click.option(
     "--batch",
     type=click.IntRange(1),
@@ -39,9 +50,10 @@ from ..config import TRAIN, load_model_config
 )
 @click.option("--resume", is_flag=True, help="Continue from the checkpoint in OUT.")
 def train(
-    images: Path | None,
+    images: tuple[Path, ...],
+    init: Path | None,
     export_only: bool,
-    steps: int,
+    steps: int | None,
     batch: int,
     out: Path,
     resume: bool,
@@ -57,17 +69,22 @@ def train(
       scripts/fetch_photos.sh data/photos
       wm train --images data/photos --steps 4000 --out runs/main
       wm train --out runs/main --export-only && cp runs/main/*.keras runs/main/*.tflite assets/
+      scripts/fetch_textures.sh data/textures
+      wm train --init assets --images data/photos --images data/textures --out runs/fine
     """
     from .train import export_checkpoint
     from .train import train as run_training
 
-    if not export_only and images is None:
+    if not export_only and not images:
         raise click.UsageError("--images is needed to train (or use --export-only)")
+    config = FINE_TUNE if init else TRAIN
     try:
         if export_only:
             export_checkpoint(out)
         else:
-            run_training(images, out, steps, batch, resume)
+            run_training(
+                images, out, steps or config.steps, batch, resume, config=config, init=init
+            )
     except (FileExistsError, FileNotFoundError, ValueError) as error:
         raise click.UsageError(str(error)) from None
 
@@ -76,8 +93,9 @@ def train(
 @click.option(
     "--images",
     required=True,
+    multiple=True,
     type=click.Path(exists=True, file_okay=False, path_type=Path),
-    help="Folder of training photos (scripts/fetch_photos.sh).",
+    help="Folder of training photos (scripts/fetch_photos.sh); repeat for more folders.",
 )
 @click.option(
     "--teacher",
@@ -100,7 +118,7 @@ def train(
     show_default=True,
     help="Folder for checkpoints and the exported student (a run there is resumed).",
 )
-def distill(images: Path, teacher: Path, channels: int, steps: int, out: Path) -> None:
+def distill(images: tuple[Path, ...], teacher: Path, channels: int, steps: int, out: Path) -> None:
     """Teach a smaller embedder to make the trained one's residual (faster embedding).
 
     Checkpoints go to OUT/checkpoint after every epoch, and a run is resumed from them. The

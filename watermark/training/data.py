@@ -1,11 +1,13 @@
-"""Training data: photos from a folder (see scripts/fetch_photos.sh), decoded once into a luma
-cache, random crops at random scales and flips, with random marks whitened as at inference.
-Photos whose stem is listed in `TrainConfig.validation_photos` are held out for validation.
+"""Training data: photos from one or more folders (scripts/fetch_photos.sh,
+scripts/fetch_textures.sh), decoded once into luma caches, random crops at random scales and
+flips, with random marks whitened as at inference. Photos whose stem is listed in
+`TrainConfig.validation_photos` are held out for validation. Each folder gets an equal share of
+the crops, so that a folder of many small texture tiles does not drown one of few large photos.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,14 +28,33 @@ if TYPE_CHECKING:
 
 
 def split_photos(folder: Path, config: TrainConfig = TRAIN) -> tuple[list[Path], list[Path]]:
-    """(training, validation) photo paths; validation = stems named in the config."""
+    """(training, validation) photo paths; validation = stems named in the config (may be
+    none)."""
     photos = sorted(p for p in folder.rglob("*") if formats.by_suffix(p) is not None)
     held_out = set(config.validation_photos)
     validation = [p for p in photos if p.stem in held_out]
     training = [p for p in photos if p.stem not in held_out]
     if not training:
         raise FileNotFoundError(f"{folder}: no training images found")
-    return training, validation or training[:1]
+    return training, validation
+
+
+def load_caches(
+    folders: Sequence[Path], config: TrainConfig = TRAIN
+) -> tuple[list[list[np.ndarray]], list[np.ndarray]]:
+    """(a training cache per folder, the validation cache); with no held-out photo in any
+    folder, the first training photo validates (a run on generated images, in the tests)."""
+    training, validation = [], []
+    for folder in folders:
+        train_paths, held_out = split_photos(folder, config)
+        training.append(load_luma_cache(train_paths, config.cache_long_side))
+        validation += load_luma_cache(held_out, config.cache_long_side)
+    print(
+        f"{sum(map(len, training))} training photos ({', '.join(map(str, folders))}), "
+        f"{len(validation)} validation photos",
+        flush=True,
+    )
+    return training, validation or training[0][:1]
 
 
 def load_luma_cache(paths: list[Path], long_side: int) -> list[np.ndarray]:
@@ -52,7 +73,11 @@ def load_luma_cache(paths: list[Path], long_side: int) -> list[np.ndarray]:
 
 
 def batches(
-    cache: list[np.ndarray], config: TrainConfig, model: ModelConfig, seed: int, first_step: int
+    caches: list[list[np.ndarray]],
+    config: TrainConfig,
+    model: ModelConfig,
+    seed: int,
+    first_step: int,
 ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """Endless (luma crops B×C×C×1, plane maps B×C/4×C/4×1) batches, reproducible from `seed`.
 
@@ -67,7 +92,7 @@ def batches(
     crop = config.crop
     step = first_step
     while True:
-        images = np.stack([_random_crop(cache, crop, config, rng) for _ in range(config.batch)])
+        images = np.stack([_random_crop(caches, crop, config, rng) for _ in range(config.batch)])
         marks = random_marks(config.batch, rng, model.plane_size)
         whiten = step >= config.whiten_after_steps
         planes = [random_whitening(rng, model.plane_size).apply(m) if whiten else m for m in marks]
@@ -77,8 +102,9 @@ def batches(
 
 
 def _random_crop(
-    cache: list[np.ndarray], crop: int, config: TrainConfig, rng: np.random.Generator
+    caches: list[list[np.ndarray]], crop: int, config: TrainConfig, rng: np.random.Generator
 ) -> np.ndarray:
+    cache = caches[rng.integers(len(caches))]
     image = cache[rng.integers(len(cache))]
     side = min(int(crop * rng.uniform(*config.crop_scale)), *image.shape)
     top = rng.integers(image.shape[0] - side + 1)
@@ -94,7 +120,11 @@ def _random_crop(
 
 
 def dataset(
-    cache, config: TrainConfig, model: ModelConfig, seed: int, first_step: int
+    caches: list[list[np.ndarray]],
+    config: TrainConfig,
+    model: ModelConfig,
+    seed: int,
+    first_step: int,
 ) -> tf.data.Dataset:
     from ..nets.tf_env import tf  # only here: the photo split and the cache need no TensorFlow
 
@@ -104,5 +134,5 @@ def dataset(
         tf.TensorSpec((None, cells, cells, 1), tf.float32),
     )
     return tf.data.Dataset.from_generator(
-        lambda: batches(cache, config, model, seed, first_step), output_signature=signature
+        lambda: batches(caches, config, model, seed, first_step), output_signature=signature
     ).prefetch(2)

@@ -12,6 +12,7 @@ The loss is the MSE between the two residuals; the log also reports the relative
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -26,7 +27,7 @@ from .checkpoints import (
     fit_in_epochs,
     restore_checkpoint,
 )
-from .data import dataset, load_luma_cache, split_photos
+from .data import dataset, load_caches
 
 
 class Distiller(keras.Model):
@@ -77,7 +78,7 @@ def build_distiller(
 
 
 def distill(
-    images: Path,
+    images: Sequence[Path],
     teacher: Path,
     out: Path,
     steps: int,
@@ -92,22 +93,10 @@ def distill(
     student_config = checkpoint_model_config(checkpoint, student_config)
     distiller = build_distiller(teacher, student_config, config)
     done = restore_checkpoint(distiller, checkpoint)
-    training, validation = split_photos(images, config)
+    training_caches, validation_cache = load_caches(images, config)
     whitened = config.whiten_after_steps  # inference only ever embeds whitened planes
-    train_data = dataset(
-        load_luma_cache(training, config.cache_long_side),
-        config,
-        student_config,
-        config.seed + done,
-        whitened,
-    )
-    validation_data = dataset(
-        load_luma_cache(validation, config.cache_long_side),
-        config,
-        student_config,
-        config.seed + 1,
-        whitened,
-    )
+    train_data = dataset(training_caches, config, student_config, config.seed + done, whitened)
+    validation_data = dataset([validation_cache], config, student_config, config.seed + 1, whitened)
     fit_in_epochs(distiller, train_data, validation_data, checkpoint, done, config)
     export([distiller.student], student_config, out)
     return distiller
