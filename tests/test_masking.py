@@ -1,7 +1,8 @@
 import cv2
 import numpy as np
 
-from watermark.core.masking import texture_gain
+from watermark.config import EMBED
+from watermark.core.masking import budget_gain, texture_gain
 
 
 def test_gain_moves_energy_into_texture_and_keeps_it():
@@ -29,3 +30,24 @@ def test_an_edge_gets_less_than_texture_of_the_same_variance():
     gain = texture_gain(luma, rng.normal(0, 0.01, luma.shape).astype(np.float32))
     edge, flat, busy = gain[:, 60:68].mean(), gain[:, 10:50].mean(), gain[:, 150:240].mean()
     assert edge <= 1.05 * flat and edge < 0.6 * busy  # an edge masks no more than a flat area
+
+
+def test_budget_leaves_a_quiet_residual_alone():
+    change = np.random.default_rng(3).normal(0, 2.0, (200, 300)).astype(np.float32)
+    assert np.all(budget_gain(change, spot=32) == 1)
+
+
+def test_budget_quiets_a_loud_spot_only():
+    change = np.random.default_rng(4).normal(0, 2.0, (256, 256)).astype(np.float32)
+    change[100:140, 100:140] *= 6  # one spot at 12 grey levels RMS (~26.5 dB there)
+    gained = change * budget_gain(change, spot=32, config=EMBED)
+    spot_rms = np.sqrt(cv2.blur(gained * gained, (32, 32)))
+    assert spot_rms.max() <= EMBED.max_spot_rms * 1.1
+    assert np.all(budget_gain(change, 32)[:40, :40] == 1)  # far from the spot
+
+
+def test_budget_keeps_the_whole_photo_above_its_psnr():
+    change = np.random.default_rng(5).normal(0, 4.5, (256, 256)).astype(np.float32)  # 35 dB
+    gained = change * budget_gain(change, spot=32)
+    psnr = 10 * np.log10(255**2 / np.mean(gained**2))
+    assert abs(psnr - EMBED.min_psnr) < 0.05

@@ -8,7 +8,7 @@ import pytest
 
 from tests.images import monogram, photo
 from watermark import ImageTooSmall, Watermarker
-from watermark.core.metrics import bit_accuracy, largest_change, psnr
+from watermark.core.metrics import bit_accuracy, largest_change, psnr, worst_block_psnr
 
 pytestmark = pytest.mark.networks
 
@@ -37,9 +37,9 @@ def test_unmarked_image_reads_as_noise_not_as_the_mark(watermarker):
 
 def test_strength_scales_the_change(watermarker):
     image = photo(256, 256, seed=5)
-    faint = psnr(image, watermarker.embed(image, monogram(), strength=0.5))
-    strong = psnr(image, watermarker.embed(image, monogram(), strength=2.0))
-    assert faint > strong + 10  # 4× the amplitude is 12 dB
+    faint = psnr(image, watermarker.embed(image, monogram(), strength=0.25))
+    strong = psnr(image, watermarker.embed(image, monogram(), strength=1.0))
+    assert faint > strong + 10  # 4× the amplitude is 12 dB, within the visibility budget
 
 
 def test_grey_and_16_bit_images(watermarker):
@@ -105,6 +105,17 @@ def test_the_right_key_reads_the_mark_and_a_wrong_key_reads_noise(watermarker):
     assert bit_accuracy(plane, watermarker.extract(marked, key="secret")) >= 0.95
     assert 0.35 < bit_accuracy(plane, watermarker.extract(marked, key="guess")) < 0.65
     assert 0.35 < bit_accuracy(plane, watermarker.extract(marked)) < 0.65
+
+
+def test_no_strength_passes_the_visibility_budget(watermarker):
+    image = photo(384, 512, seed=9)
+    marked = watermarker.embed(image, monogram(), strength=4.0)
+    budget = watermarker.embed_config
+    assert psnr(image, marked) >= budget.min_psnr - 0.3
+    assert (
+        worst_block_psnr(image, marked, budget.spot) >= 20 * np.log10(255 / budget.max_spot_rms) - 1
+    )
+    assert psnr(image, watermarker.embed(image, monogram(), strength=0.5)) > budget.min_psnr + 3
 
 
 def test_no_pixel_moves_more_than_the_cap(watermarker):

@@ -34,7 +34,7 @@ from .core.keys import whitening
 from .core.lattice import Lattice
 from .core.luma import luma as to_luma
 from .core.marks import mark_plane
-from .core.masking import texture_gain
+from .core.masking import budget_gain, texture_gain
 from .core.metrics import bit_accuracy, psnr, ssim
 from .core.reading import central, find_picture, picture_score, read_in_place
 from .core.rows import row_chunks
@@ -157,12 +157,19 @@ class Watermarker:
         cells = plane_map(whitened, luma.shape, self.config)
         residual = self.embedder(luma[None, ..., None], cells[None, ..., None])[0, ..., 0]
         residual = residual * texture_gain(luma, residual, self.embed_config)
-        residual *= np.float32(self.embed_config.residual_gain)
-        full = resize(residual, full_shape)  # at strength 1, luma in [0, 1]
+        residual *= np.float32(self.embed_config.residual_gain)  # at strength 1, luma in [0, 1]
+        spot = round(self.embed_config.spot * luma.shape[0] / full_shape[0])
+
+        def within_budget(strength: float) -> np.ndarray:
+            """The working residual at `strength`, in luma [0, 1], within the budget."""
+            scaled = residual * np.float32(strength)
+            return scaled * budget_gain(scaled * np.float32(255), spot, self.embed_config)
+
         if strength == AUTO:
-            strength = self._fitting_strength(image, full, luma, residual, whitened)
+            strength = self._fitting_strength(image, full_shape, within_budget, luma, whitened)
+        full = resize(within_budget(float(strength)), full_shape)
         limit = np.float32(self._change_limit(scale))
-        np.multiply(full, np.float32(float(strength) * scale), out=full)
+        np.multiply(full, np.float32(scale), out=full)
         np.clip(full, -limit, limit, out=full)  # in the image's own levels now
         return Marked(_add_residual(image, full), float(strength))
 
@@ -173,9 +180,9 @@ class Watermarker:
     def _fitting_strength(
         self,
         image: np.ndarray,
-        full: np.ndarray,
+        full_shape: tuple[int, int],
+        within_budget: Callable[[float], np.ndarray],
         luma: np.ndarray,
-        residual: np.ndarray,
         whitened: np.ndarray,
     ) -> float:
         """The strength `core.strength` chooses. Visibility is measured on the photo's own
@@ -183,8 +190,7 @@ class Watermarker:
         its central window."""
         window, top = self.sync_config.window, float(np.iinfo(image.dtype).max)
         grey = to_luma(central(image, window))
-        unit = central(full, window) * np.float32(top)
-        luma, residual = central(luma, window), central(residual, window)
+        luma = central(luma, window)
 
         def moved(original: np.ndarray, change: np.ndarray, peak: float) -> np.ndarray:
             """`original + change` as `mark` makes it: capped, rounded, clipped to the range."""
@@ -192,11 +198,14 @@ class Watermarker:
             return np.clip(np.rint(original + np.clip(change, -limit, limit)), 0, peak)
 
         def visibility(strength: float) -> Visibility:
-            marked = moved(grey.astype(np.float32), strength * unit, top).astype(grey.dtype)
+            change = central(resize(within_budget(strength), full_shape), window)
+            marked = moved(grey.astype(np.float32), change * np.float32(top), top)
+            marked = marked.astype(grey.dtype)
             return Visibility(psnr(grey, marked), ssim(grey, marked))
 
         def margin(strength: float) -> float:
-            marked = moved(luma * 255, strength * residual * 255, 255.0).astype(np.uint8)
+            change = central(within_budget(strength), window)
+            marked = moved(luma * 255, change * 255, 255.0).astype(np.uint8)
             attacked = attacks.apply(np.dstack([marked] * 3), self.strength_config.probe)
             read = read_in_place(to_luma(attacked) / np.float32(255), self.extractor, self.config)
             return bit_accuracy(whitened, read)

@@ -1,5 +1,6 @@
 """Where the residual goes: a visibility model for the gain map (more where texture hides it,
-less along edges and in flat areas), and a cap on any pixel's change.
+less along edges and in flat areas), and a budget: caps on any pixel's change, on any spot's
+and on the whole photo's.
 
 The networks are trained with an image loss that already discounts texture, but the eye (and
 SSIM) tell apart what a loss weight made the networks learn only roughly. Three things decide
@@ -48,3 +49,24 @@ def edge_coherence(luma: np.ndarray, window: tuple[int, int]) -> np.ndarray:
     xx, yy, xy = cv2.blur(dx * dx, window), cv2.blur(dy * dy, window), cv2.blur(dx * dy, window)
     spread = np.sqrt((xx - yy) ** 2 + 4.0 * xy * xy)
     return (spread / (xx + yy + np.float32(1e-6))) ** 2
+
+
+def budget_gain(change: np.ndarray, spot: int, config: EmbedConfig = EMBED) -> np.ndarray:
+    """Gain (≤ 1, same shape as `change`, a residual in 8-bit grey levels) that keeps the
+    change within the visibility budget; `spot` is `config.spot` photo px in `change`'s px.
+
+    A close look sees a spot, not an average: where the residual's root mean square over a
+    `spot`×`spot` window passes `max_spot_rms`, it is scaled down to it there: each pixel
+    takes the least gain of the windows that hold it, so that no window, wherever it lies,
+    passes the cap. Then, if the whole photo is still below `min_psnr`, all of it is. Energy
+    removed is not moved elsewhere: the budget only lowers visibility.
+    """
+    side = max(1, spot)
+    energy = cv2.blur(change * change, (side, side))
+    window_gain = np.minimum(1.0, config.max_spot_rms / np.sqrt(np.maximum(energy, 1e-12)))
+    gain = cv2.erode(window_gain, np.ones((side, side), np.uint8))
+    mse = float(np.mean(np.square(gain * change)))
+    allowed = 255.0**2 / 10.0 ** (config.min_psnr / 10.0)
+    if mse > allowed:
+        gain *= np.float32(np.sqrt(allowed / mse))
+    return gain.astype(np.float32)
