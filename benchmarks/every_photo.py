@@ -55,6 +55,11 @@ def add_photo_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--training", type=Path, default=Path("data/photos"))
 
 
+def add_weights_argument(parser: argparse.ArgumentParser) -> None:
+    """--weights: a folder of networks to measure (a training run's), instead of the shipped."""
+    parser.add_argument("--weights", type=Path, help="networks to measure (default: shipped)")
+
+
 def heldout_paths(args: argparse.Namespace) -> list[Path]:
     """Every held-out photo: those under --photos and the validation photos of --training."""
     paths = sorted(images_under(args.photos))
@@ -158,7 +163,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_photo_arguments(parser)
     parser.add_argument("--strength", type=strength_value, default=DEFAULTS.strength)
-    parser.add_argument("--weights", type=Path, help="networks to measure (default: shipped)")
+    add_weights_argument(parser)
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results"))
     args = parser.parse_args()
     paths = heldout_paths(args)

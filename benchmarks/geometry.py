@@ -1,7 +1,8 @@
 """Found again after any common edit: verify and extract after crops, turns, flips and warps.
 
 Usage: python benchmarks/geometry.py [--photos data/heldout-broad] [--training data/photos]
-                                     [--large 12] [--web 16] [--out benchmarks/results]
+                                     [--large 12] [--web 16] [--weights DIR]
+                                     [--out benchmarks/results]
 
 Photos (never trained on, see every_photo.py): `large` photos at 1920 px, the most textured
 half of them and an even spread of the rest, reported in every_photo.py's classes (textured
@@ -24,6 +25,7 @@ from every_photo import (
     TEXTURED,
     WEB_SIDES,
     add_photo_arguments,
+    add_weights_argument,
     fine_detail,
     heldout_paths,
 )
@@ -123,10 +125,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_photo_arguments(parser)
     add_set_arguments(parser)
+    add_weights_argument(parser)
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results"))
     args = parser.parse_args()
     paths = heldout_paths(args)
-    watermarker = Watermarker()
+    watermarker = Watermarker(args.weights)
     logo = watermarker.mark_plane(load_photo(assets_dir() / "mark.png"))
     rng = np.random.default_rng(7)
     sets = photo_sets(paths, args.large, args.web)

@@ -65,3 +65,24 @@ def test_counterpart_changes_luma_as_the_attack_does(spec: str):
 def test_noise_counterpart_has_the_attacks_strength_on_luma(spec: str):
     real_sigma = (real(spec) - GREY).std()
     assert (counterpart_of(spec) - GREY).std() == pytest.approx(real_sigma, rel=0.05)
+
+
+def test_misregistration_moves_the_residual_a_pixel_at_most():
+    from watermark.config import NoiseConfig
+    from watermark.nets.tf_env import tf
+    from watermark.training.noise_layer import NoiseLayer
+
+    layer = NoiseLayer(NoiseConfig(misregistration=1))
+    residual = np.random.default_rng(4).normal(size=(1, 32, 32, 1)).astype(np.float32)
+    seen = set()
+    for _ in range(40):
+        moved = layer.misregister(tf.constant(residual)).numpy()
+        shifts = [
+            (dy, dx)
+            for dy in (-1, 0, 1)
+            for dx in (-1, 0, 1)
+            if np.array_equal(moved, np.roll(residual, (dy, dx), axis=(1, 2)))
+        ]
+        assert len(shifts) == 1
+        seen.add(shifts[0])
+    assert len(seen) > 3  # and it does move

@@ -83,6 +83,8 @@ class NoiseConfig:
     extra_jpeg_probability: float = 0.5
     resample_scale: tuple[float, float] = (1.0, 4.0)
     native_probability: float = 0.2
+    misregistration: int = 0  # px each way the residual is moved before the extractor (off:
+    # on, 3,000 steps made reading shift-tolerant but lost the most textured photos; TRAINING.md)
 
 
 @dataclass(frozen=True)

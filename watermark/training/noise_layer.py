@@ -10,7 +10,7 @@ the real codec with gradients passed straight through (the output is the codec's
 gradient is the identity's); the others are differentiable as they are.
 
 Every residual first goes through the resampling that inference applies (see
-`NoiseLayer.resample`). Then each sample gets one attack, drawn uniformly, with a parameter
+`NoiseLayer.resample`) and is moved by up to a pixel each way (`NoiseLayer.misregister`). Then each sample gets one attack, drawn uniformly, with a parameter
 drawn from `NoiseConfig`'s range, then, with some probability, a JPEG on top (most photos end
 as JPEG whatever happened before), then 8-bit rounding. `ramp` in [0, 1] scales every attack's
 strength, so training starts easy and reaches the full ranges.
@@ -108,7 +108,7 @@ class NoiseLayer(keras.layers.Layer):
         )
 
     def call(self, marked: tf.Tensor, cover: tf.Tensor, ramp: tf.Tensor) -> tf.Tensor:
-        marked = cover + self.resample(marked - cover)
+        marked = cover + self.misregister(self.resample(marked - cover))
         batch = tf.shape(marked)[0]
         candidates = tf.stack([attack(marked, cover, ramp) for attack in self.attacks], axis=1)
         choice = tf.random.uniform([batch], 0, len(self.attacks), dtype=tf.int32)
@@ -132,6 +132,17 @@ class NoiseLayer(keras.layers.Layer):
         large = tf.cast(tf.round(tf.cast(size, tf.float32) * scale), tf.int32)
         up = tf.image.resize(residual, large, method="bilinear")
         return tf.image.resize(up, size, method="bilinear", antialias=True)
+
+    def misregister(self, residual: tf.Tensor) -> tf.Tensor:
+        """The residual moved by a whole pixel or none, each way, drawn per batch.
+
+        The reader's grid is off by up to a quarter cell after any search (it tries half-cell
+        phases; a fitted lattice is sub-pixel exact at best), and a code that lives inside the
+        cell can read inverted a few pixels off, which no reading can tell from the truth.
+        """
+        reach = self.config.misregistration
+        shift = tf.random.uniform([2], -reach, reach + 1, dtype=tf.int32)
+        return tf.roll(residual, shift, axis=[1, 2])
 
     def random_identity(self, x: tf.Tensor, cover: tf.Tensor, ramp: tf.Tensor) -> tf.Tensor:
         return identity(x)
