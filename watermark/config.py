@@ -135,7 +135,8 @@ class EmbedConfig:
     edge_exponent: float = 2.0  # texture = variance × (1 − edge coherence)^this
     max_change: float = 20.0  # no pixel moves more, in 8-bit grey levels (scaled for 16 bits)
     spot: int = 32  # photo px: the side of a spot a close look sees (see `masking.budget_gain`)
-    max_spot_rms: float = 5.0  # 8-bit grey levels of change in any spot (34.2 dB there)
+    max_spot_rms: float = 5.6  # 8-bit grey levels RMS of the working residual in any spot: the
+    # photo-size change, smoothed by the resize, then measures ~34.5 dB in its worst spots
     min_psnr: float = 38.0  # dB over the whole photo
 
 
