@@ -18,6 +18,8 @@ import cv2
 import numpy as np
 from PIL import Image
 
+from watermark.core.luma import luma as to_luma
+
 MIN_SIDE = 256
 NOT_A_PICTURE = re.compile(
     r"normal|_nm|nrm|gloss|spec|mask|light|emit|bump|height|rough|metal|occlusion|icon|logo|"
@@ -45,7 +47,7 @@ def is_textured_photo(path: Path) -> bool:
     red, green, blue = (rgb[..., i].mean() for i in range(3))
     if blue > 180 and abs(red - 128) < 30 and abs(green - 128) < 30:
         return False  # a normal map
-    luma = rgb @ np.array([0.299, 0.587, 0.114], np.float32)
+    luma = to_luma(rgb)
     detail = luma - cv2.GaussianBlur(luma, (0, 0), 1.5)
     mean = cv2.blur(luma, (7, 7))
     local_std = np.sqrt(np.maximum(cv2.blur(luma * luma, (7, 7)) - mean * mean, 0.0))

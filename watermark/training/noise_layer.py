@@ -10,8 +10,8 @@ the real codec with gradients passed straight through (the output is the codec's
 gradient is the identity's); the others are differentiable as they are.
 
 Every residual first goes through the resampling that inference applies (see
-`NoiseLayer.resample`) and, if `NoiseConfig.misregistration` says so, is moved by a pixel or
-two (`NoiseLayer.misregister`). Then each sample gets one attack, drawn uniformly, with a
+`NoiseLayer.resample`) and is moved by up to `NoiseConfig.misregistration` px each way (none
+by default, `NoiseLayer.misregister`). Then each sample gets one attack, drawn uniformly, with a
 parameter drawn from `NoiseConfig`'s range, then, with some probability, a JPEG on top (most
 photos end as JPEG whatever happened before), then 8-bit rounding. `ramp` in [0, 1] scales
 every attack's strength, so training starts easy and reaches the full ranges.
