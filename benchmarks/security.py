@@ -11,7 +11,9 @@ the tiling, and the denoise estimate of the generic copy attack), then
 - forges: adds it to the next photo of the class, unmarked, paying a given PSNR; `verify --key`
   should not find the mark there;
 - re-embeds: reads the whitened plane with the public extractor (no key needed), and embeds it
-  in the next photo with the public embedder (`wm embed`, no key), as a genuine mark is made.
+  in the next photo with the public embedder (`wm embed`, no key), as a genuine mark is made;
+- copies the cells: reads every cell of the marked photo with the public extractor, keyed or
+  not, and embeds that cell map, centre on centre, in the next photo (`core.adversary`).
 Writes DIR/security.md.
 """
 
@@ -70,6 +72,9 @@ def measure(
         results.setdefault("forge, re-embed the read plane", []).append(
             (found, psnr(other, forged))
         )
+        forged = copy_cells(watermarker, marked, other)
+        found = watermarker.verify_plane(forged, plane, key=KEY).present
+        results.setdefault("forge, copy the read cells", []).append((found, psnr(other, forged)))
     return results
 
 
@@ -78,6 +83,13 @@ def reembed(watermarker: Watermarker, marked: np.ndarray, onto: np.ndarray) -> n
     whitened = watermarker.read(marked).whitened > 0.5
     public = whitening(None, watermarker.config.plane_size)
     return watermarker.embed_plane(onto, public.undo(whitened.astype(np.float32)) > 0.5)
+
+
+def copy_cells(watermarker: Watermarker, marked: np.ndarray, onto: np.ndarray) -> np.ndarray:
+    """`onto` with the cells `marked` has, as the public extractor reads them."""
+    config = watermarker.config
+    cells = adversary.read_cells(marked, watermarker.extractor, config)
+    return watermarker.embed_cells(onto, lambda shape: adversary.copy_cells(cells, shape, config))
 
 
 def main() -> None:

@@ -6,6 +6,7 @@ from watermark.config import MODEL, SYNC
 from watermark.core import adversary
 from watermark.core.luma import luma
 from watermark.core.metrics import psnr
+from watermark.core.tiling import fold, plane_map
 
 # A 256-px photo is worked at 512 px (see tiling.working_shape): one period is 64 photo px.
 PHOTO = photo(256, 256, seed=3)
@@ -47,3 +48,25 @@ def test_strip_takes_out_what_forge_puts_in():
     forged = adversary.forge(PHOTO, estimate, 40.0)
     stripped = adversary.strip(forged, estimate, 40.0)
     assert np.abs(luma(stripped).astype(int) - luma(PHOTO)).mean() < 0.6
+
+
+def test_copied_cells_keep_the_plane_centre_on_centre():
+    plane = np.random.default_rng(5).integers(0, 2, (32, 32))
+    cells = plane_map(plane, (512, 768)).astype(np.float32)  # 128×192 cells
+    assert np.array_equal(adversary.copy_cells(cells, (512, 768), MODEL), cells)
+    for shape in [(384, 512), (1024, 1024)]:
+        copied = adversary.copy_cells(cells, shape, MODEL)
+        assert copied.shape == (shape[0] // 4, shape[1] // 4)
+        assert np.array_equal(fold(copied), plane)
+
+
+@pytest.mark.networks
+def test_under_a_key_an_averaged_copy_forges_nothing_and_a_cell_copy_does(watermarker):
+    plane = np.random.default_rng(6).integers(0, 2, (32, 32))
+    marked = watermarker.embed_plane(photo(768, 1024, seed=8), plane, key="secret")
+    other = photo(768, 1024, seed=9)
+    folded = adversary.forge(other, adversary.fold_estimate(marked, MODEL, SYNC), 38.0)
+    assert not watermarker.verify_plane(folded, plane, key="secret").present
+    cells = adversary.read_cells(marked, watermarker.extractor, MODEL)
+    copied = watermarker.embed_cells(other, lambda shape: adversary.copy_cells(cells, shape, MODEL))
+    assert watermarker.verify_plane(copied, plane, key="secret").present

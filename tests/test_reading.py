@@ -12,10 +12,6 @@ from watermark.core.lattice import Lattice, find_lattices, rectify, resized_latt
 from watermark.core.luma import luma
 from watermark.core.metrics import bit_accuracy
 from watermark.core.reading import picture_score
-from watermark.core.search import Tries
-from watermark.core.verify import decide
-
-TRIES = Tries(in_place=16, shifted=4)
 
 
 def periodic_texture(height: int, width: int, period: int = 128, seed: int = 0) -> np.ndarray:
@@ -120,17 +116,6 @@ def test_a_logo_looks_like_a_picture_and_noise_does_not(watermarker):
     assert abs(picture_score(noise)) < 0.15
 
 
-def test_verify_finds_a_shifted_plane_and_pays_for_the_search():
-    expected = np.random.default_rng(1).integers(0, 2, (32, 32))
-    shifted = np.roll(expected, (5, -9), axis=(0, 1)).astype(np.float32)
-    in_place = decide(expected, [expected.astype(np.float32)], TRIES)
-    found = decide(expected, [np.full((32, 32), 0.5, np.float32)], TRIES, [shifted])
-    assert in_place.present and in_place.matching == 1024
-    assert found.present and found.matching == 1024
-    assert found.p_value == pytest.approx(2 * TRIES.shifted * 1024 * 2.0**-1024)
-    assert in_place.p_value == pytest.approx(2 * TRIES.in_place * 2.0**-1024)
-
-
 @pytest.fixture(scope="module")
 def marked_photo(watermarker):
     image, mark = photo(768, 1024, seed=7), monogram()
@@ -162,7 +147,7 @@ def test_a_turned_or_mirrored_copy_is_read_the_right_way_round(
     assert str(reading.orientation) == orientation
     assert bit_accuracy(plane, reading.plane) >= 0.9
     verdict = watermarker.verify_plane(attacked, plane)
-    assert verdict.present and verdict.hypotheses >= 8 + 4 * 1024  # orientations paid for
+    assert verdict.present and verdict.hypotheses >= 8 + 4  # orientations paid for
 
 
 def test_an_off_centre_crop_is_found_by_the_marks_shape(watermarker, marked_photo):

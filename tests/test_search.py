@@ -4,6 +4,7 @@ import pytest
 from tests.images import photo
 from watermark.config import MODEL, SYNC
 from watermark.core import attacks
+from watermark.core.layout import layout
 from watermark.core.luma import luma as luma_of
 from watermark.core.search import ORIENTATIONS, UPRIGHT, Orientation, Search
 
@@ -35,10 +36,10 @@ def coin_extractor(image: np.ndarray) -> np.ndarray:
 
 def test_the_search_reads_exactly_what_it_plans():
     luma = (luma_of(photo(512, 768, seed=4)) / np.float32(255)).astype(np.float32)
-    search = Search(luma, (512, 768), coin_extractor, MODEL, SYNC)
+    search = Search(luma, (512, 768), coin_extractor, layout("k"), SYNC)
     placed = list(search.placed())
-    shifted = search.shifted()
+    aligned = list(search.aligned(np.zeros((32, 32), np.uint8)))
     assert len(placed) == search.planned.in_place == 1 + len(search.reading.others) + 7
-    assert len(shifted) == search.planned.shifted == 4
+    assert len(aligned) == search.planned.aligned > 4
     assert search.tried == search.planned
-    assert search.planned.total(1024) == search.planned.in_place + 4 * 1024
+    assert search.planned.total == search.planned.in_place + search.planned.aligned

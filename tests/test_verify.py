@@ -8,12 +8,9 @@ from PIL import Image
 
 from cli import main
 from tests.images import monogram, photo
-from watermark.core.search import Tries
-from watermark.core.verify import binomial_tail, decide
+from watermark.core.verify import binomial_tail, decide, matching_bits
 
 pytestmark = pytest.mark.networks
-
-TRIES = Tries(in_place=16, shifted=4)
 
 
 def test_binomial_tail_exact_values():
@@ -24,16 +21,18 @@ def test_binomial_tail_exact_values():
     assert binomial_tail(1003, 1024) == pytest.approx(1.49e-265, rel=1e-2)
 
 
-def test_decide_counts_and_thresholds():
+def test_decide_counts_only_the_bits_it_is_told_and_pays_for_every_hypothesis():
     expected = np.zeros((32, 32))
-    good = np.zeros((32, 32))
-    good.flat[:40] = 1  # 984 of 1024 agree
-    verdict = decide(expected, [good], TRIES)
-    assert (verdict.bits, verdict.matching, verdict.present) == (1024, 984, True)
-    assert verdict.p_value == pytest.approx(2 * TRIES.in_place * binomial_tail(984, 1024))
-    coin = np.random.default_rng(0).integers(0, 2, (32, 32))
-    assert not decide(expected, [coin], TRIES).present
-    assert decide(expected, [good], TRIES, fpr=1e-300).present is False
+    read = np.zeros((32, 32))
+    read[:2] = 1  # the first 64 bits disagree
+    counted = np.zeros((32, 32), bool)
+    counted[::2, ::2] = True  # 256 bits, 16 of them among the disagreeing ones
+    assert matching_bits(expected, read, counted) == 240
+    verdict = decide(224, 256, 20)
+    assert (verdict.bits, verdict.matching, verdict.present) == (256, 224, True)
+    assert verdict.p_value == pytest.approx(20 * binomial_tail(224, 256))
+    assert not decide(140, 256, 20).present  # p ≈ 0.08 × 20
+    assert decide(224, 256, 20, fpr=1e-300).present is False
 
 
 def test_verify_command_exit_codes(tmp_path: Path, mark_path: Path):
@@ -45,7 +44,7 @@ def test_verify_command_exit_codes(tmp_path: Path, mark_path: Path):
     assert result.exit_code == 0 and result.output.startswith("mark present")
     result = run(main, ["verify", str(tmp_path / "p.png"), str(mark_path), "-k", "s", "--json"])
     answer = json.loads(result.output)
-    assert result.exit_code == 1 and answer["present"] is False and answer["bits"] == 1024
+    assert result.exit_code == 1 and answer["present"] is False and answer["bits"] == 256
     result = run(main, ["verify", marked, str(mark_path), "--key", "wrong"])
     assert result.exit_code == 1
     result = run(main, ["verify", str(tmp_path / "none.png"), str(mark_path)])

@@ -23,7 +23,10 @@ class ModelConfig:
     `work_long_side`, or `small_long_side` for a smaller image, each side rounded to a
     multiple of two cells (so the centre is a cell corner). One plane bit covers a
     `cell`×`cell` patch of working pixels, so the 32×32 plane repeats with a period of
-    `plane_size * cell` = 128 working pixels in both directions.
+    `plane_size * cell` = 128 working pixels in both directions, but for the keyed cells:
+    those at rows and columns of the plane that are `keyed_every - 1` modulo `keyed_every`
+    (one cell in four) are flipped by a keyed canvas of `keyed_canvas` cells a side, so they do
+    not repeat within any image (see `core.layout`).
     """
 
     plane_size: int = 32
@@ -39,6 +42,8 @@ class ModelConfig:
     encoder_depth: int = 2
     decoder_depth: int = 3
     extractor_depth: int = 4
+    keyed_every: int = 2
+    keyed_canvas: int = 1024  # cells: four of the largest working images across
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 
 import cv2
@@ -32,16 +33,17 @@ from .config import (
 from .core import attacks
 from .core.keys import whitening
 from .core.lattice import Lattice
+from .core.layout import Layout, layout
 from .core.luma import luma as to_luma
 from .core.marks import mark_plane
 from .core.masking import budget_gain, texture_gain
 from .core.metrics import bit_accuracy, psnr, ssim
-from .core.reading import central, find_picture, picture_score, read_in_place
+from .core.reading import central, find_picture, in_frame, picture_score, read_in_place
 from .core.rows import row_chunks
 from .core.search import UPRIGHT, Orientation, Search
 from .core.strength import Visibility, choose_strength
-from .core.tiling import analysis_shape, plane_map, resize, working_shape
-from .core.verify import Verdict, decide
+from .core.tiling import analysis_shape, keyed_bits, plane_map, resize, working_shape
+from .core.verify import Verdict, decide, matching_bits
 from .nets.runtime import assets_dir, load_network
 
 
@@ -146,7 +148,8 @@ class Watermarker:
         """`embed_plane`, and the strength used: a number, or `AUTO` for the one that fits
         the photo (see `core.strength`).
 
-        The plane is whitened with `key` (None: the public default, see `keys`) first.
+        The plane is whitened with `key` (None: the public default, see `keys`) first, and
+        tiled with the key's `layout`.
         """
         plane = np.asarray(plane)
         expected = (self.config.plane_size,) * 2
@@ -154,7 +157,33 @@ class Watermarker:
             raise ValueError(f"the plane must be {expected}, not {plane.shape}")
         luma, full_shape, scale = self._working_luma(image, self.config.min_side, working_shape)
         whitened = whitening(key, self.config.plane_size).apply(plane)
-        cells = plane_map(whitened, luma.shape, self.config)
+        keyed = layout(key, self.config)
+        cells = keyed.apply(plane_map(whitened, luma.shape, self.config))
+        within_budget = self._budgeted(luma, cells, full_shape)
+        if strength == AUTO:
+            strength = self._fitting_strength(
+                image, full_shape, within_budget, luma, whitened, keyed
+            )
+        return Marked(self._added(image, within_budget(float(strength)), scale), float(strength))
+
+    def embed_cells(
+        self,
+        image: np.ndarray,
+        cells_for: Callable[[tuple[int, int]], np.ndarray],
+        strength: float = DEFAULTS.strength,
+    ) -> np.ndarray:
+        """`image` with any cell map embedded, as `mark` embeds a plane's: `cells_for` gives
+        the map (0/1, one per cell) for the working image's (height, width). What someone who
+        has read another photo's cells can do (`core.adversary.copy_cells`)."""
+        luma, full_shape, scale = self._working_luma(image, self.config.min_side, working_shape)
+        within_budget = self._budgeted(luma, cells_for(luma.shape), full_shape)
+        return self._added(image, within_budget(float(strength)), scale)
+
+    def _budgeted(
+        self, luma: np.ndarray, cells: np.ndarray, full_shape: tuple[int, int]
+    ) -> Callable[[float], np.ndarray]:
+        """The embedder's residual for `cells` on the working `luma`, perceptually shaped:
+        as a function of strength, within the visibility budget."""
         residual = self.embedder(luma[None, ..., None], cells[None, ..., None])[0, ..., 0]
         residual = residual * texture_gain(luma, residual, self.embed_config)
         residual *= np.float32(self.embed_config.residual_gain)  # at strength 1, luma in [0, 1]
@@ -165,13 +194,16 @@ class Watermarker:
             scaled = residual * np.float32(strength)
             return scaled * budget_gain(scaled * np.float32(255), spot, self.embed_config)
 
-        if strength == AUTO:
-            strength = self._fitting_strength(image, full_shape, within_budget, luma, whitened)
-        full = resize(within_budget(float(strength)), full_shape)
+        return within_budget
+
+    def _added(self, image: np.ndarray, residual: np.ndarray, scale: float) -> np.ndarray:
+        """`image` plus a working residual in luma [0, 1], resized to it, in the image's
+        levels, capped."""
+        full = resize(residual, image.shape[:2])
         limit = np.float32(self._change_limit(scale))
         np.multiply(full, np.float32(scale), out=full)
         np.clip(full, -limit, limit, out=full)  # in the image's own levels now
-        return Marked(_add_residual(image, full), float(strength))
+        return _add_residual(image, full)
 
     def _change_limit(self, peak: float) -> float:
         """The most a pixel may move, in levels of an image whose top level is `peak`."""
@@ -184,6 +216,7 @@ class Watermarker:
         within_budget: Callable[[float], np.ndarray],
         luma: np.ndarray,
         whitened: np.ndarray,
+        keyed: Layout,
     ) -> float:
         """The strength `core.strength` chooses. Visibility is measured on the photo's own
         pixels, the margin on the working image (the grid is known there: no search), each on
@@ -207,7 +240,7 @@ class Watermarker:
             change = central(within_budget(strength), window)
             marked = moved(luma * 255, change * 255, 255.0).astype(np.uint8)
             attacked = attacks.apply(np.dstack([marked] * 3), self.strength_config.probe)
-            read = read_in_place(to_luma(attacked) / np.float32(255), self.extractor, self.config)
+            read = read_in_place(to_luma(attacked) / np.float32(255), self.extractor, keyed)
             return bit_accuracy(whitened, read)
 
         return choose_strength(self.strength_config, visibility, margin)
@@ -232,23 +265,25 @@ class Watermarker:
         """`verify` against a ready 32×32 binary plane (1 = dark), as `mark_plane` makes.
 
         Cheapest first, as `core.search` orders its readings; it stops as soon as the mark
-        is present (the p-value pays for the whole plan all the same).
+        is present (the p-value pays for the whole plan all the same). Only the keyed bits
+        count (see `core.layout`).
         """
         expected = whitening(key, self.config.plane_size).apply(plane)
-        search = self._search(image)
-        placed: list[np.ndarray] = []
-        for reading in search.placed():
-            placed.append(reading)
-            verdict = decide(expected, placed, search.planned, fpr=fpr)
+        search = self._search(image, key)
+        counted = keyed_bits(self.config)
+        bits, best = int(counted.sum()), 0
+        for soft in chain(search.placed(), search.aligned(expected)):
+            best = max(best, matching_bits(expected, soft, counted))
+            verdict = decide(best, bits, search.planned.total, fpr)
             if verdict.present:
-                return verdict
-        return decide(expected, placed, search.planned, search.shifted(), fpr)
+                break
+        return verdict
 
     def read(self, image: np.ndarray, key: str | None = None) -> Extraction:
         """Read the plane, wherever a crop, resize, rotation, turn or mirror has put its grid
         (see `core.search`). Which orientation, and for a crop off the centre which shift, is
         told by the mark's shape: the one under which the un-whitened plane is a picture."""
-        search = self._search(image)
+        search = self._search(image, key)
         undo = whitening(key, self.config.plane_size).undo
         whitened, orientation, shift = search.upright, UPRIGHT, None
         if picture_score(undo(whitened)) < self.sync_config.picture_agreement:
@@ -266,18 +301,19 @@ class Watermarker:
         for orientation, whitened in search.turned():
             if picture_score(undo(whitened)) >= agreement:
                 upright = orientation.undo(search.reading.image)  # read whole now
-                return read_in_place(upright, self.extractor, self.config), orientation, None
-        found = find_picture(search.shifted(whole=False), undo, self.sync_config)
+                return read_in_place(upright, self.extractor, search.layout), orientation, None
+        found = find_picture(search.framed(), undo, self.sync_config)
         if found is not None:
-            whole = search.phase(found[0])  # read whole now, and its shift found again
-            shift = find_picture([whole], undo, self.sync_config)
+            bit_map = search.phase_map(found[0])  # read whole now, and its shift found again
+            shift = find_picture([in_frame(bit_map, self.config)], undo, self.sync_config)
             if shift is not None:
-                return np.roll(whole, shift[1], axis=(0, 1)), UPRIGHT, shift[1]
+                placed = search.at_origins(bit_map, shift[1])
+                return max(placed, key=lambda plane: picture_score(undo(plane))), UPRIGHT, shift[1]
         return search.upright, UPRIGHT, None
 
-    def _search(self, image: np.ndarray) -> Search:
+    def _search(self, image: np.ndarray, key: str | None) -> Search:
         luma, shape, _ = self._working_luma(image, self.config.min_read_side, analysis_shape)
-        return Search(luma, shape, self.extractor, self.config, self.sync_config)
+        return Search(luma, shape, self.extractor, layout(key, self.config), self.sync_config)
 
     def _working_luma(
         self, image: np.ndarray, minimum: int, shape_for: Callable[..., tuple[int, int]]

@@ -9,7 +9,11 @@ Two estimates of the residual the embedder added:
   Voloshynovskiy and Herrigel, "The watermark copy attack", 2000), the photo's own fine detail
   included.
 Both are luma, in grey levels, at the photo's size; `paid` scales one to cost the attacker a
-given PSNR. These are for measuring (`benchmarks/security.py`), not for a user.
+given PSNR. Neither estimates the keyed cells (see `layout`) better than the photo's noise
+allows. A third attack copies the mark itself: `read_cells` runs the public extractor on the
+marked photo, which reads every cell as it is, keyed or not (no key needed), and `copy_cells`
+lays them out for another photo, for the public embedder (`Watermarker.embed_cells`).
+These are for measuring (`benchmarks/security.py`), not for a user.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import numpy as np
 from ..config import ModelConfig, SyncConfig
 from .lattice import fine_detail
 from .luma import luma
+from .reading import Network, map_at
 from .tiling import centre_cell, resize, working_shape
 
 MEDIAN_SIZE = 3  # px: Kutter et al.'s denoiser, a 3×3 median filter
@@ -70,3 +75,27 @@ def strip(image: np.ndarray, estimate: np.ndarray, decibels: float) -> np.ndarra
 def forge(onto: np.ndarray, estimate: np.ndarray, decibels: float) -> np.ndarray:
     """Another photo, `onto`, with the estimate added at a cost of `decibels`."""
     return paid(onto, estimate, decibels, +1.0)
+
+
+def read_cells(image: np.ndarray, extractor: Network, model: ModelConfig) -> np.ndarray:
+    """The cells of a marked 8-bit photo as the extractor reads them (0/1), at the size the
+    photo was embedded at: its centre cell holds the plane's first bit."""
+    grey = luma(image)
+    working = resize(grey, working_shape(*grey.shape, model)).astype(np.float32) / 255
+    return (map_at(working, (0, 0), extractor, model) > 0.5).astype(np.float32)
+
+
+def copy_cells(cells: np.ndarray, shape: tuple[int, int], model: ModelConfig) -> np.ndarray:
+    """`cells` laid out for a working image of `shape` (height, width), centre on centre, as
+    the reader expects them; where the other image reaches past them, the nearest copy of the
+    plane that `cells` holds (a whole number of periods in) fills in."""
+    period = model.plane_size
+    indices = []
+    for target, source, centre in zip(
+        (side // model.cell for side in shape), cells.shape, centre_cell(cells.shape), strict=True
+    ):
+        index = np.arange(target) - target // 2 + centre
+        outside = (index < 0) | (index >= source)
+        index[outside] = centre + (index[outside] - centre) % period
+        indices.append(np.clip(index, 0, source - 1))
+    return cells[np.ix_(*indices)]

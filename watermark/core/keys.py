@@ -44,11 +44,17 @@ class Whitening:
 
 
 @lru_cache(maxsize=16)
-def whitening(key: str | None = None, size: int = MODEL.plane_size) -> Whitening:
-    """The whitening a key stands for (PBKDF2-SHA256 seeds the generator); None = public."""
+def key_seed(key: str | None = None) -> int:
+    """The secret number a key stands for (PBKDF2-SHA256, slow on purpose); None = public."""
     secret = (PUBLIC_KEY if key is None else key).encode("utf-8")
     seed = hashlib.pbkdf2_hmac("sha256", secret, _SALT, _ITERATIONS, dklen=32)
-    return random_whitening(np.random.default_rng(int.from_bytes(seed, "big")), size)
+    return int.from_bytes(seed, "big")
+
+
+@lru_cache(maxsize=16)
+def whitening(key: str | None = None, size: int = MODEL.plane_size) -> Whitening:
+    """The whitening a key stands for (its seed starts the generator); None = public."""
+    return random_whitening(np.random.default_rng(key_seed(key)), size)
 
 
 def random_whitening(rng: np.random.Generator, size: int = MODEL.plane_size) -> Whitening:

@@ -20,7 +20,8 @@ import numpy as np
 
 from ..config import ModelConfig, SyncConfig
 from .lattice import Lattice, find_lattices, rectify, resized_lattices
-from .tiling import fold
+from .layout import Layout
+from .tiling import fold, keyed_cells
 
 
 class Network(Protocol):
@@ -90,14 +91,12 @@ def locate(
     return Reading(bit_map, lattice, image, others)
 
 
-def window_plane(
-    grid: Grid, extractor: Network, model: ModelConfig, config: SyncConfig
-) -> np.ndarray:
+def window_plane(grid: Grid, extractor: Network, layout: Layout, config: SyncConfig) -> np.ndarray:
     """The soft whitened plane of a grid's central window, read now if `locate` did not."""
     window_map = grid.window_map
     if window_map is None:
-        window_map = _read(central(grid.image, config.window), extractor, model)
-    return fold(window_map, None, model)
+        window_map = _read(central(grid.image, config.window), extractor, layout.config)
+    return layout.fold(window_map)
 
 
 def central(image: np.ndarray, size: int) -> np.ndarray:
@@ -119,11 +118,14 @@ def consistency(bit_map: np.ndarray, model: ModelConfig) -> float:
     """Correlation of two independent readings of the plane: the folds of the even and the odd
     periods (a checkerboard of 32×32-cell blocks). Near 1 on the right grid; near 0 on a wrong
     one, even where the extractor leans one way on some content, since that lean is the same
-    in both halves only by chance."""
+    in both halves only by chance. The keyed cells (`layout`) differ from period to period,
+    so they are left out: the map is read as if its plane's first cell were its centre."""
     rows, cols = np.indices(bit_map.shape) // model.plane_size
     even = (rows + cols) % 2 == 0
+    keyed = keyed_cells(bit_map.shape, None, model)
     halves = [fold(np.where(part, bit_map, np.nan), (0, 0), model) for part in (even, ~even)]
-    first, second = (2.0 * half.ravel() - 1.0 for half in halves)
+    repeated = fold(keyed.astype(np.float32), (0, 0), model) < 0.5
+    first, second = (2.0 * half[repeated] - 1.0 for half in halves)
     if first.std() == 0 or second.std() == 0:
         return 0.0
     return float(np.corrcoef(first, second)[0, 1])
@@ -159,18 +161,10 @@ def find_picture(
     return (best, shift) if score >= config.picture_agreement else None
 
 
-def read_in_place(image: np.ndarray, extractor: Network, model: ModelConfig) -> np.ndarray:
+def read_in_place(image: np.ndarray, extractor: Network, layout: Layout) -> np.ndarray:
     """The soft whitened plane read from `image` (analysis resolution) on its own grid, first
     cell at the centre: a grid turned upright, or the embedder's probe of its own margin."""
-    return fold(_read(image, extractor, model), None, model)
-
-
-def half_cell_readings(
-    image: np.ndarray, extractor: Network, model: ModelConfig
-) -> list[np.ndarray]:
-    """Soft whitened planes read at the half-cell phases other than the grid's own (first cell
-    at the top-left: their shift is unknown anyway), for `search`."""
-    return [read_at(image, phase, extractor, model) for phase in half_cell_phases(model)[1:]]
+    return layout.fold(_read(image, extractor, layout.config))
 
 
 def half_cell_phases(model: ModelConfig) -> list[tuple[int, int]]:
@@ -179,12 +173,17 @@ def half_cell_phases(model: ModelConfig) -> list[tuple[int, int]]:
     return [(0, 0), (0, half), (half, 0), (half, half)]
 
 
-def read_at(
+def map_at(
     image: np.ndarray, phase: tuple[int, int], extractor: Network, model: ModelConfig
 ) -> np.ndarray:
-    """The soft whitened plane read from `image` shifted by `phase` (rows, cols), its first
-    cell taken at the top-left."""
-    return fold(_read(image[phase[0] :, phase[1] :], extractor, model), (0, 0), model)
+    """The soft bit map read from `image` shifted by `phase` (rows, cols)."""
+    return _read(image[phase[0] :, phase[1] :], extractor, model)
+
+
+def in_frame(bit_map: np.ndarray, model: ModelConfig) -> np.ndarray:
+    """A bit map folded with its first cell taken at the top-left: the plane under an unknown
+    cyclic shift, as read after a crop off the centre (its keyed cells as they came)."""
+    return fold(bit_map, (0, 0), model)
 
 
 def _best_shift(

@@ -10,13 +10,16 @@ A copy is read under hypotheses about what was done to it, likeliest first:
   The extractor reads a mirrored or turned copy as some other plane, nearly as consistent as
   the right one (its even and odd periods agree), so consistency cannot pick the orientation:
   each is a hypothesis of its own, read on the central window;
-- for a crop off the centre, on the likeliest grid upright: the half-cell phases, each
-  searched over every cyclic shift of the plane (`verify.shift_matches`).
+- for a crop off the centre, on the likeliest grid upright: at each half-cell phase, the
+  cyclic shift under which the plane is best found (by the mark's shape, or by the mark
+  `verify` is given), then every place the plane's first cell may be at that shift
+  (`layout.tile_origins`): only there do the keyed cells turn back.
 
-`Tries` counts them. The count depends on the copy only (which lattices it shows), never on
-the mark compared with it, so under the null hypothesis each reading's match count is still
-Binomial given the plan, and a Bonferroni bound over the plan is a valid p-value, also when
-`verify` stops at the first reading that shows the mark.
+`Tries` counts them. The count depends on the copy only (which lattices it shows, its size),
+never on the mark compared with it. `verify` decides on the keyed cells alone (`layout`); the
+cyclic shift is chosen without their key, so under the null hypothesis each reading's match
+count on them is still Binomial given the plan, and a Bonferroni bound over the plan is a
+valid p-value, also when `verify` stops at the first reading that shows the mark.
 """
 
 from __future__ import annotations
@@ -27,18 +30,19 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..config import ModelConfig, SyncConfig
+from .layout import Layout, tile_origins
 from .reading import (
     Network,
     Reading,
     central,
     half_cell_phases,
-    half_cell_readings,
+    in_frame,
     locate,
-    read_at,
+    map_at,
     read_in_place,
     window_plane,
 )
-from .tiling import fold
+from .verify import shift_matches
 
 
 @dataclass(frozen=True)
@@ -82,33 +86,41 @@ ORIENTATIONS = (
 
 @dataclass(frozen=True)
 class Tries:
-    """Hypotheses read in place, and hypotheses each searched over every cyclic shift."""
+    """Hypotheses read in place, and places tried for the plane after a crop off the centre."""
 
     in_place: int
-    shifted: int
+    aligned: int
 
-    def total(self, bits: int) -> int:
-        return self.in_place + self.shifted * bits
+    @property
+    def total(self) -> int:
+        return self.in_place + self.aligned
 
 
 class Search:
     """The readings of one copy (luma at analysis resolution, from a copy of `shape`), made
-    lazily, likeliest first; `planned` is what they may be, `tried` what has been read."""
+    lazily, likeliest first, with the key's `layout`; `planned` is what they may be, `tried`
+    what has been read."""
 
     def __init__(
         self,
         luma: np.ndarray,
         shape: tuple[int, int],
         extractor: Network,
-        model: ModelConfig,
+        layout: Layout,
         sync: SyncConfig,
     ):
-        self.extractor, self.model, self.sync = extractor, model, sync
-        self.reading: Reading = locate(luma, shape, extractor, model, sync)
-        self.upright = fold(self.reading.bit_map, None, model)
+        self.extractor, self.layout, self.sync = extractor, layout, sync
+        self.model: ModelConfig = layout.config
+        self.reading: Reading = locate(luma, shape, extractor, self.model, sync)
+        self.upright = layout.fold(self.reading.bit_map)
+        height, width = self.reading.image.shape
+        cell = self.model.cell
+        places = [
+            len(tile_origins(((height - row) // cell, (width - col) // cell), (0, 0), self.model))
+            for row, col in half_cell_phases(self.model)
+        ]
         self.planned = Tries(
-            in_place=1 + len(self.reading.others) + len(ORIENTATIONS) - 1,
-            shifted=len(half_cell_phases(model)),
+            in_place=1 + len(self.reading.others) + len(ORIENTATIONS) - 1, aligned=sum(places)
         )
         self.tried = Tries(1, 0)
 
@@ -118,7 +130,7 @@ class Search:
         yield self.upright
         for other in self.reading.others:
             self._count(in_place=1)
-            yield window_plane(other, self.extractor, self.model, self.sync)
+            yield window_plane(other, self.extractor, self.layout, self.sync)
         for _, plane in self.turned():
             yield plane
 
@@ -128,33 +140,43 @@ class Search:
         window = central(self.reading.image, self.sync.window)
         for orientation in ORIENTATIONS[1:]:
             self._count(in_place=1)
-            yield orientation, read_in_place(orientation.undo(window), self.extractor, self.model)
+            yield orientation, read_in_place(orientation.undo(window), self.extractor, self.layout)
 
-    def shifted(self, whole: bool = True) -> list[np.ndarray]:
-        """Soft whitened planes at the likeliest grid's half-cell phases, the grid's own
-        first: each to be searched over every cyclic shift. Read on the whole grid image, or
-        (`whole=False`, a quarter of the cost at most) on its central window, which is enough
-        to tell which phase holds a picture (see `phase`)."""
-        if whole:
-            others = half_cell_readings(self.reading.image, self.extractor, self.model)
-            own = self.upright
-        else:
-            window = central(self.reading.image, self.sync.window)
-            others = half_cell_readings(window, self.extractor, self.model)
-            own = fold(
-                central(self.reading.bit_map, self.sync.window // self.model.cell),
-                (0, 0),
-                self.model,
-            )
-        self._count(shifted=1 + len(others))
-        return [own, *others]
+    def framed(self) -> list[np.ndarray]:
+        """Soft planes under unknown cyclic shifts (see `reading.in_frame`) at the likeliest
+        grid's half-cell phases, the grid's own first, on its central window: enough to tell
+        which phase holds a picture, at a quarter of the cost of the whole at most."""
+        window = central(self.reading.image, self.sync.window)
+        own = central(self.reading.bit_map, self.sync.window // self.model.cell)
+        others = [
+            map_at(window, phase, self.extractor, self.model)
+            for phase in half_cell_phases(self.model)[1:]
+        ]
+        return [in_frame(bit_map, self.model) for bit_map in (own, *others)]
 
-    def phase(self, index: int) -> np.ndarray:
-        """The likeliest grid's whole image read at half-cell phase `index` (of `shifted`)."""
+    def phase_map(self, index: int) -> np.ndarray:
+        """The likeliest grid's whole image read at half-cell phase `index` (of `framed`)."""
         if index == 0:
-            return self.upright
+            return self.reading.bit_map
         phase = half_cell_phases(self.model)[index]
-        return read_at(self.reading.image, phase, self.extractor, self.model)
+        return map_at(self.reading.image, phase, self.extractor, self.model)
 
-    def _count(self, in_place: int = 0, shifted: int = 0) -> None:
-        self.tried = Tries(self.tried.in_place + in_place, self.tried.shifted + shifted)
+    def at_origins(self, bit_map: np.ndarray, shift: tuple[int, int]) -> Iterator[np.ndarray]:
+        """The soft whitened plane of `bit_map`, its cyclic `shift` found, at every place its
+        first cell may be (see `layout.tile_origins`)."""
+        for origin in tile_origins(bit_map.shape, shift, self.model):
+            self._count(aligned=1)
+            yield self.layout.fold(bit_map, origin)
+
+    def aligned(self, expected: np.ndarray) -> Iterator[np.ndarray]:
+        """For a crop off the centre: at every half-cell phase, the readings `at_origins` of
+        the cyclic shift under which the plane best matches `expected` (a binary whitened
+        plane), all its bits compared, the keyed ones as they came."""
+        for index in range(len(half_cell_phases(self.model))):
+            bit_map = self.phase_map(index)
+            matches = shift_matches(expected > 0.5, in_frame(bit_map, self.model) > 0.5)
+            shift = np.unravel_index(np.argmax(matches), matches.shape)
+            yield from self.at_origins(bit_map, (int(shift[0]), int(shift[1])))
+
+    def _count(self, in_place: int = 0, aligned: int = 0) -> None:
+        self.tried = Tries(self.tried.in_place + in_place, self.tried.aligned + aligned)

@@ -82,12 +82,18 @@ def centre_cell(cells: tuple[int, int]) -> tuple[int, int]:
 
 def plane_map(plane: np.ndarray, shape: tuple[int, int], config: ModelConfig = MODEL) -> np.ndarray:
     """The plane tiled over a working image of `shape`, from its centre: one value per cell."""
-    rows, cols = shape[0] // config.cell, shape[1] // config.cell
-    size = config.plane_size
-    row0, col0 = centre_cell((rows, cols))
-    row_index = (np.arange(rows) - row0) % size
-    col_index = (np.arange(cols) - col0) % size
-    return plane.astype(np.float32)[np.ix_(row_index, col_index)]
+    return tile(plane, (shape[0] // config.cell, shape[1] // config.cell))
+
+
+def tile(
+    plane: np.ndarray, cells: tuple[int, int], origin: tuple[int, int] | None = None
+) -> np.ndarray:
+    """The plane tiled over a map of `cells` (rows, cols), its first value at the cell
+    `origin` (default: the centre cell), as float32."""
+    row0, col0 = centre_cell(cells) if origin is None else origin
+    row_index = (np.arange(cells[0]) - row0) % plane.shape[0]
+    col_index = (np.arange(cells[1]) - col0) % plane.shape[1]
+    return np.asarray(plane, np.float32)[np.ix_(row_index, col_index)]
 
 
 def fold(
@@ -110,3 +116,21 @@ def fold(
     sums = np.nansum(blocks, axis=(0, 2))
     folded = np.where(counts > 0, sums / np.maximum(counts, 1), 0.5).astype(np.float32)
     return np.roll(folded, (-row0, -col0), axis=(0, 1))
+
+
+def keyed_cells(
+    cells: tuple[int, int], origin: tuple[int, int] | None = None, config: ModelConfig = MODEL
+) -> np.ndarray:
+    """Which cells of a map of `cells` (rows, cols) are keyed (see `layout`), `origin` being the
+    cell that holds the plane's first bit (default: the centre cell). Which they are is
+    public: the rows and columns of the plane that are `keyed_every - 1` modulo `keyed_every`."""
+    row0, col0 = centre_cell(cells) if origin is None else origin
+    last = config.keyed_every - 1
+    rows = (np.arange(cells[0]) - row0) % config.keyed_every == last
+    cols = (np.arange(cells[1]) - col0) % config.keyed_every == last
+    return rows[:, None] & cols[None, :]
+
+
+def keyed_bits(config: ModelConfig = MODEL) -> np.ndarray:
+    """Which bits of the plane the keyed cells carry (bool, 32×32): `verify` counts only those."""
+    return keyed_cells((config.plane_size,) * 2, (0, 0), config)

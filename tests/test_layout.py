@@ -1,0 +1,65 @@
+"""The keyed cells (`core.layout`): what does not repeat, and where a tile was."""
+
+import numpy as np
+import pytest
+
+from watermark.config import MODEL
+from watermark.core.layout import layout, tile_origins
+from watermark.core.tiling import fold, keyed_bits, keyed_cells, plane_map
+
+PLANE = np.random.default_rng(3).integers(0, 2, (32, 32)).astype(np.uint8)
+
+
+def test_a_quarter_of_the_cells_are_keyed_at_odd_rows_and_columns_of_the_plane():
+    keyed = keyed_bits()
+    assert keyed.sum() == 256 and keyed[1, 1] and keyed[31, 31] and not keyed[0, 1]
+    cells = keyed_cells((64, 96))  # origin: the centre cell (32, 48)
+    assert cells[33, 49] and not cells[32, 48] and cells.mean() == 0.25
+
+
+def test_laying_is_undone_by_the_same_key_only():
+    tiled = plane_map(PLANE, (768, 1024))
+    laid = layout("k").apply(tiled)
+    assert np.array_equal(layout("k").apply(laid), tiled)
+    assert np.array_equal(layout("k").fold(laid) > 0.5, PLANE == 1)
+    flipped = laid != tiled
+    assert not flipped[~keyed_cells(tiled.shape)].any()  # only keyed cells move
+    assert 0.4 < flipped[keyed_cells(tiled.shape)].mean() < 0.6  # about half of them
+    assert not np.array_equal(layout("other").apply(tiled), laid)
+
+
+def test_without_the_key_averaging_estimates_the_repeating_cells_only():
+    laid = layout("k").apply(plane_map(PLANE, (1024, 1024)))
+    folded = fold(laid)  # what averaging over the period sees (64 copies of each bit)
+    keyed = keyed_bits()
+    assert np.array_equal(folded[~keyed], PLANE[~keyed])
+    assert np.abs(folded[keyed] - 0.5).mean() < 0.1  # a coin per keyed bit
+
+
+def test_a_crop_off_the_centre_is_placed_again_by_its_tile_origins():
+    laid = layout("k").apply(plane_map(PLANE, (1024, 1024)))  # 256×256 cells, origin (128, 128)
+    crop = laid[37 : 37 + 150, 90 : 90 + 120]  # the first cell is now at (91, 38)
+    shift = (-91 % 32, -38 % 32)
+    origins = tile_origins(crop.shape, shift)
+    assert (91, 38) in origins
+    assert np.array_equal(layout("k").fold(crop, (91, 38)) > 0.5, PLANE == 1)
+    wrong = [layout("k").fold(crop, origin) > 0.5 for origin in origins if origin != (91, 38)]
+    assert all((plane[keyed_bits()] != PLANE[keyed_bits()]).mean() > 0.3 for plane in wrong)
+
+
+def test_what_repeats_in_the_keyed_cells_does_not_count():
+    """An averaged copy is the same at every period: in the keyed cells, it reads nothing."""
+    laid = layout("k").apply(plane_map(PLANE, (1024, 1024)))
+    averaged = plane_map(fold(laid) > 0.5, (1024, 1024))
+    read = layout("k").fold(averaged)
+    keyed = keyed_bits()
+    assert np.array_equal(read[~keyed], PLANE[~keyed]) and np.allclose(read[keyed], 0.5)
+
+
+@pytest.mark.parametrize("shift", [(0, 0), (5, 17), (31, 1)])
+def test_how_many_places_are_tried_depends_on_the_size_only(shift):
+    assert len(tile_origins((150, 120), shift)) == len(tile_origins((150, 120), (0, 0)))
+    half = MODEL.work_long_side // (2 * MODEL.cell)
+    for row, col in tile_origins((150, 120), shift):
+        assert (row + shift[0]) % 32 == 0 and (col + shift[1]) % 32 == 0
+        assert 150 - half - 32 <= row <= half + 32 + 32

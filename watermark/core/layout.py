@@ -1,0 +1,100 @@
+"""The keyed cells: the part of the mark that does not repeat, so that no one without the key
+can estimate it by averaging, and so copy it onto another photo or strip it.
+
+Why: the plane is tiled with a public period (see `tiling`), and everything that repeats with
+it can be estimated from one marked photo by averaging its fine detail over the periods (the
+fold estimate, `adversary`), then added to another photo or subtracted. So one cell in four
+(`tiling.keyed_cells`: where they are is public) is flipped, or not, by a keyed canvas drawn
+for the cell's place from the plane's first cell: a keyed cell differs from tile to tile, and
+averaging without the key estimates nothing there. Nearly nothing: over the periods of one
+photo a keyed bit's flips do not cancel exactly, so the average leans the way of the bit, and
+a photo given that average (the same at every period) would lean that way too, read by the
+same periods. So a keyed cell is read by how it departs from its mean over the periods: what
+repeats in it does not count. `verify` decides on the keyed cells alone; the others repeat
+as before, and carry the lattice the reader synchronises on (`lattice`).
+With the key, the reader also learns where a tile was: after a crop off the centre, the right
+place is the one under which the keyed cells agree with the plane.
+
+Why not every cell: the lattice is found in what repeats (`lattice`); a quarter of the cells
+keyed costs its peaks a quarter of their height, and keeps every bit of the plane in three
+cells of four for `extract`.
+
+What it does not stop: a copy of the whole residual (the denoise estimate of the generic copy
+attack) carries the keyed cells with it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from ..config import MODEL, ModelConfig
+from .keys import key_seed
+from .tiling import centre_cell, fold, keyed_cells, tile
+
+_CANVAS_STREAM = 1  # the key's generator stream for the canvas (the whitening takes the first)
+
+
+@dataclass(frozen=True, eq=False)
+class Layout:
+    """A key's flips: one bit per cell of a canvas whose cell [0, 0] is the plane's first cell
+    (indices wrap: the canvas is larger than any image is read at)."""
+
+    canvas: np.ndarray  # 0/1 uint8, keyed_canvas × keyed_canvas
+    config: ModelConfig
+
+    def flips(self, cells: tuple[int, int], origin: tuple[int, int] | None = None) -> np.ndarray:
+        """Which cells of a map of `cells` (rows, cols) are flipped, `origin` being the cell
+        that holds the plane's first bit (default: the centre cell, as `tiling` lays it)."""
+        row0, col0 = centre_cell(cells) if origin is None else origin
+        side = self.canvas.shape[0]
+        rows = (np.arange(cells[0]) - row0) % side
+        cols = (np.arange(cells[1]) - col0) % side
+        drawn = self.canvas[np.ix_(rows, cols)] == 1
+        return drawn & keyed_cells(cells, (row0, col0), self.config)
+
+    def apply(self, cell_map: np.ndarray, origin: tuple[int, int] | None = None) -> np.ndarray:
+        """`cell_map` (a tiled plane, or a soft bit map read from one) with its flipped cells
+        turned over (v -> 1 - v): on a tiled plane, the cells to embed; on a reading, the plane
+        tiled again. Its own inverse."""
+        cell_map = np.asarray(cell_map, np.float32)
+        return np.where(self.flips(cell_map.shape, origin), 1.0 - cell_map, cell_map)
+
+    def fold(self, bit_map: np.ndarray, origin: tuple[int, int] | None = None) -> np.ndarray:
+        """A soft bit map read with its plane's first bit at `origin` (default: the centre
+        cell), folded to the plane (see `tiling.fold`): its keyed cells by their departures
+        from their mean over the periods, turned back."""
+        origin = centre_cell(bit_map.shape) if origin is None else origin
+        keyed = keyed_cells(bit_map.shape, origin, self.config)
+        repeated = fold(np.where(keyed, bit_map, np.nan), origin, self.config)
+        departures = bit_map - tile(repeated, bit_map.shape, origin) + np.float32(0.5)
+        read = np.where(keyed, np.clip(departures, 0.0, 1.0), bit_map)
+        return fold(self.apply(read, origin), origin, self.config)
+
+
+@lru_cache(maxsize=16)
+def layout(key: str | None = None, config: ModelConfig = MODEL) -> Layout:
+    """The layout a key stands for (None: the public key's)."""
+    rng = np.random.default_rng([key_seed(key), _CANVAS_STREAM])
+    side = config.keyed_canvas
+    return Layout(rng.integers(0, 2, (side, side), dtype=np.uint8), config)
+
+
+def tile_origins(
+    cells: tuple[int, int], shift: tuple[int, int], config: ModelConfig = MODEL
+) -> list[tuple[int, int]]:
+    """Where the plane's first cell may be in a map of `cells` read from a crop off the centre,
+    its plane found under the cyclic `shift` (rows, cols; see `verify.shift_matches`): the
+    cells congruent to −shift modulo the plane that put the map inside a working image of the
+    largest size, a period to spare each way for rounding. How many depends on `cells` only."""
+    half = config.work_long_side // (2 * config.cell)
+    period = config.plane_size
+    axes = []
+    for length, offset in zip(cells, shift, strict=True):
+        low = length - half - period
+        count = max(1, -(-(half + period - low + 1) // period))
+        first = low + (-offset - low) % period
+        axes.append([first + period * step for step in range(count)])
+    return [(row, col) for row in axes[0] for col in axes[1]]
