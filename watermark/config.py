@@ -24,9 +24,9 @@ class ModelConfig:
     multiple of two cells (so the centre is a cell corner). One plane bit covers a
     `cell`×`cell` patch of working pixels, so the 32×32 plane repeats with a period of
     `plane_size * cell` = 128 working pixels in both directions, but for the keyed cells:
-    those at rows and columns of the plane that are `keyed_every - 1` modulo `keyed_every`
-    (one cell in four) are flipped by a keyed canvas of `keyed_canvas` cells a side, so they do
-    not repeat within any image (see `core.layout`).
+    the last `keyed_block` rows and columns of each period (a quarter of it) are flipped by a
+    keyed canvas of `keyed_canvas` cells a side, so they do not repeat within any image (see
+    `core.layout`).
     """
 
     plane_size: int = 32
@@ -42,7 +42,8 @@ class ModelConfig:
     encoder_depth: int = 2
     decoder_depth: int = 3
     extractor_depth: int = 4
-    keyed_every: int = 2
+    keyed_block: int = 16  # cells: one square block per period, so that few repeating cells
+    # have keyed neighbours (the embedder's residual at a cell depends on its neighbours' bits)
     keyed_canvas: int = 1024  # cells: four of the largest working images across
 
 
@@ -61,7 +62,7 @@ class SyncConfig:
     max_aspect: float = 1.34  # or a stretched copy's: down up to this many times across, or 1/it
     max_shear: float = 8.0  # degrees down may be off a quarter turn from across (a slant)
     max_divisor: int = 4  # a seed may be up to this many periods long
-    fits_per_image: int = 12  # seed pairs fitted to the whole lattice (the strongest)
+    fits_per_image: int = 24  # seed pairs fitted to the whole lattice (the strongest)
     unturned_seeds: int = 6  # and unturned square lattices, seeded by their period alone
     fit_reach: float = 2.5  # periods: a lattice is fitted to nearer points first, then to all
     guess_weight: float = 0.1  # of a seed in its lattice's fit (a peak of strength z weighs √z)

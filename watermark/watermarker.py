@@ -302,10 +302,12 @@ class Watermarker:
             if picture_score(undo(whitened)) >= agreement:
                 upright = orientation.undo(search.reading.image)  # read whole now
                 return read_in_place(upright, self.extractor, search.layout), orientation, None
-        found = find_picture(search.framed(), undo, self.sync_config)
+        unread = keyed_bits(self.config)
+        found = find_picture(search.framed(), undo, unread, self.sync_config)
         if found is not None:
             bit_map = search.phase_map(found[0])  # read whole now, and its shift found again
-            shift = find_picture([in_frame(bit_map, self.config)], undo, self.sync_config)
+            framed = in_frame(bit_map, self.config)
+            shift = find_picture([framed], undo, unread, self.sync_config)
             if shift is not None:
                 placed = search.at_origins(bit_map, shift[1])
                 return max(placed, key=lambda plane: picture_score(undo(plane))), UPRIGHT, shift[1]

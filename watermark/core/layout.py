@@ -3,8 +3,9 @@ can estimate it by averaging, and so copy it onto another photo or strip it.
 
 Why: the plane is tiled with a public period (see `tiling`), and everything that repeats with
 it can be estimated from one marked photo by averaging its fine detail over the periods (the
-fold estimate, `adversary`), then added to another photo or subtracted. So one cell in four
-(`tiling.keyed_cells`: where they are is public) is flipped, or not, by a keyed canvas drawn
+fold estimate, `adversary`), then added to another photo or subtracted. So a quarter of the
+cells, a square block in each period (`tiling.keyed_cells`: where they are is public), is
+flipped, or not, cell by cell, by a keyed canvas drawn
 for the cell's place from the plane's first cell: a keyed cell differs from tile to tile, and
 averaging without the key estimates nothing there. Nearly nothing: over the periods of one
 photo a keyed bit's flips do not cancel exactly, so the average leans the way of the bit, and
@@ -16,8 +17,10 @@ With the key, the reader also learns where a tile was: after a crop off the cent
 place is the one under which the keyed cells agree with the plane.
 
 Why not every cell: the lattice is found in what repeats (`lattice`); a quarter of the cells
-keyed costs its peaks a quarter of their height, and keeps every bit of the plane in three
-cells of four for `extract`.
+keyed costs its peaks about a quarter of their height, and keeps three quarters of the plane
+repeating for `extract`. Why a block: the embedder's residual at a cell depends on its
+neighbours' bits, so keyed cells scattered among the others (one in four, tried first) took
+the repetition out of nearly every cell: on textured photos the lattice was lost.
 
 What it does not stop: a copy of the whole residual (the denoise estimate of the generic copy
 attack) carries the keyed cells with it.

@@ -144,18 +144,20 @@ def picture_score(planes: np.ndarray) -> np.ndarray:
 def find_picture(
     readings: Sequence[np.ndarray],
     unwhiten: Callable[[np.ndarray], np.ndarray],
+    unread: np.ndarray,
     config: SyncConfig,
 ) -> tuple[int, tuple[int, int]] | None:
     """For a crop off the centre: which of some soft whitened planes (the half-cell phases of
-    one grid, see `search.Search.shifted`) un-whitens to a picture, and under which cyclic
-    shift (rows, cols) of it.
+    one grid, see `search.Search.framed`) un-whitens to a picture, and under which cyclic
+    shift (rows, cols) of it, judged without the `unread` bits (bool, 32×32: the keyed ones,
+    which cannot be turned back before the shift is known).
 
     Such a crop moves the grid by an unknown number of cells and part of a cell. Under the
     right shift and phase the un-whitened plane is the mark, a picture; under any other the
     keyed permutation scatters it into noise. None when no reading is a picture (the mark has
     no such structure).
     """
-    shifts = [_best_shift(whitened, unwhiten) for whitened in readings]
+    shifts = [_best_shift(whitened, unwhiten, unread) for whitened in readings]
     best = int(np.argmax([score for _, score in shifts]))
     shift, score = shifts[best]
     return (best, shift) if score >= config.picture_agreement else None
@@ -187,13 +189,14 @@ def in_frame(bit_map: np.ndarray, model: ModelConfig) -> np.ndarray:
 
 
 def _best_shift(
-    whitened: np.ndarray, unwhiten: Callable[[np.ndarray], np.ndarray]
+    whitened: np.ndarray, unwhiten: Callable[[np.ndarray], np.ndarray], unread: np.ndarray
 ) -> tuple[tuple[int, int], float]:
-    """The cyclic shift (rows, cols) under which `whitened` un-whitens most like a picture."""
+    """The cyclic shift (rows, cols) under which `whitened` un-whitens most like a picture,
+    the `unread` bits, once shifted, taken as unknown (0.5)."""
     size = whitened.shape[0]
     shifts = np.indices((size, size)).reshape(2, -1).T
     rows = (np.arange(size)[None, :, None] - shifts[:, 0, None, None]) % size
     cols = (np.arange(size)[None, None, :] - shifts[:, 1, None, None]) % size
-    scores = picture_score(unwhiten(whitened[rows, cols]))
+    scores = picture_score(unwhiten(np.where(unread, np.float32(0.5), whitened[rows, cols])))
     best = int(np.argmax(scores))
     return (int(shifts[best, 0]), int(shifts[best, 1])), float(scores[best])

@@ -123,11 +123,11 @@ def keyed_cells(
 ) -> np.ndarray:
     """Which cells of a map of `cells` (rows, cols) are keyed (see `layout`), `origin` being the
     cell that holds the plane's first bit (default: the centre cell). Which they are is
-    public: the rows and columns of the plane that are `keyed_every - 1` modulo `keyed_every`."""
+    public: the last `keyed_block` rows and columns of the plane, a square in each period."""
     row0, col0 = centre_cell(cells) if origin is None else origin
-    last = config.keyed_every - 1
-    rows = (np.arange(cells[0]) - row0) % config.keyed_every == last
-    cols = (np.arange(cells[1]) - col0) % config.keyed_every == last
+    first = config.plane_size - config.keyed_block
+    rows = (np.arange(cells[0]) - row0) % config.plane_size >= first
+    cols = (np.arange(cells[1]) - col0) % config.plane_size >= first
     return rows[:, None] & cols[None, :]
 
 
