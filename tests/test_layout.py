@@ -63,3 +63,14 @@ def test_how_many_places_are_tried_depends_on_the_size_only(shift):
     for row, col in tile_origins((150, 120), shift):
         assert (row + shift[0]) % 32 == 0 and (col + shift[1]) % 32 == 0
         assert 150 - half - 32 <= row <= half + 32 + 32
+
+
+def test_the_key_alone_finds_where_a_crop_off_the_centre_came_from():
+    laid = layout("k").apply(plane_map(PLANE, (1024, 1024)))
+    rng = np.random.default_rng(7)
+    soft = np.clip(laid[37 : 37 + 150, 90 : 90 + 120] + rng.normal(0, 0.6, (150, 120)), 0, 1)
+    origin, clearness = layout("k").origin(soft)
+    assert origin == (91, 38) and clearness > 10
+    _, unmarked = layout("k").origin(rng.random((150, 120)))
+    _, other_key = layout("other").origin(soft)
+    assert unmarked < 6 and other_key < 6

@@ -155,3 +155,12 @@ def test_an_off_centre_crop_is_found_by_the_marks_shape(watermarker, marked_phot
     reading = watermarker.read(marked[100:612, 300:940])
     assert reading.shift not in (None, (0, 0))
     assert bit_accuracy(plane, reading.plane) >= 0.9
+
+
+def test_an_off_centre_crop_of_a_random_plane_is_placed_by_the_keyed_cells(watermarker):
+    plane = np.random.default_rng(8).integers(0, 2, (32, 32))
+    marked = watermarker.embed_plane(photo(768, 1024, seed=7), plane, key="k")
+    reading = watermarker.read(marked[100:612, 300:940], key="k")
+    assert reading.shift not in (None, (0, 0))
+    assert bit_accuracy(plane, reading.plane) >= 0.9
+    assert bit_accuracy(plane, watermarker.read(marked[100:612, 300:940]).plane) < 0.65  # no key

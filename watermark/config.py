@@ -72,6 +72,7 @@ class SyncConfig:
     window: int = 512  # px: central window on which candidate grids and orientations are read
     consistent: float = 0.95  # a grid whose reading is this consistent is taken, no more tried
     picture_agreement: float = 0.3  # neighbour agreement that makes a read plane a picture
+    keyed_clearness: float = 6.5  # robust z of the place the keyed cells put a crop at
 
 
 @dataclass(frozen=True)

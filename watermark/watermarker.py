@@ -42,7 +42,14 @@ from .core.reading import central, find_picture, in_frame, picture_score, read_i
 from .core.rows import row_chunks
 from .core.search import UPRIGHT, Orientation, Search
 from .core.strength import Visibility, choose_strength
-from .core.tiling import analysis_shape, keyed_bits, plane_map, resize, working_shape
+from .core.tiling import (
+    analysis_shape,
+    centre_cell,
+    keyed_bits,
+    plane_map,
+    resize,
+    working_shape,
+)
 from .core.verify import Verdict, decide, matching_bits
 from .nets.runtime import assets_dir, load_network
 
@@ -295,13 +302,17 @@ class Watermarker:
     def _find_picture(
         self, search: Search, undo: Callable[[np.ndarray], np.ndarray]
     ) -> tuple[np.ndarray, Orientation, tuple[int, int] | None]:
-        """(soft whitened plane, orientation, shift) under which the plane is a picture: a
-        turned or mirrored copy, else a crop off the centre; upright as read if neither."""
+        """(soft whitened plane, orientation, shift) under which the plane is found: a turned
+        or mirrored copy, by the mark's shape; else a crop off the centre, by the keyed cells
+        (any mark) or by the mark's shape; upright as read if none."""
         agreement = self.sync_config.picture_agreement
         for orientation, whitened in search.turned():
             if picture_score(undo(whitened)) >= agreement:
                 upright = orientation.undo(search.reading.image)  # read whole now
                 return read_in_place(upright, self.extractor, search.layout), orientation, None
+        placed = self._placed_by_key(search)
+        if placed is not None:
+            return placed
         unread = keyed_bits(self.config)
         found = find_picture(search.framed(), undo, unread, self.sync_config)
         if found is not None:
@@ -312,6 +323,24 @@ class Watermarker:
                 placed = search.at_origins(bit_map, shift[1])
                 return max(placed, key=lambda plane: picture_score(undo(plane))), UPRIGHT, shift[1]
         return search.upright, UPRIGHT, None
+
+    def _placed_by_key(
+        self, search: Search
+    ) -> tuple[np.ndarray, Orientation, tuple[int, int] | None] | None:
+        """For a crop off the centre: the half-cell phase, and the place of the plane's first
+        cell, under which the keyed cells agree as the key says (see `core.layout`); None
+        unless clearly found."""
+        clearness = [search.layout.origin(bit_map)[1] for bit_map in search.window_maps()]
+        phase = int(np.argmax(clearness))
+        if clearness[phase] < self.sync_config.keyed_clearness:
+            return None
+        bit_map = search.phase_map(phase)  # read whole now, and the place found again
+        origin, _ = search.layout.origin(bit_map)
+        plane = search.layout.fold(bit_map, origin)
+        if origin == centre_cell(bit_map.shape):
+            return plane, UPRIGHT, None
+        size = self.config.plane_size
+        return plane, UPRIGHT, (-origin[0] % size, -origin[1] % size)
 
     def _search(self, image: np.ndarray, key: str | None) -> Search:
         luma, shape, _ = self._working_luma(image, self.config.min_read_side, analysis_shape)

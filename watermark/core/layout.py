@@ -38,6 +38,8 @@ from .keys import key_seed
 from .tiling import centre_cell, fold, keyed_cells, tile
 
 _CANVAS_STREAM = 1  # the key's generator stream for the canvas (the whitening takes the first)
+# Periods (down, across) between the keyed cells `Layout.origin` compares: every pair it can.
+_STEPS = ((1, 0), (0, 1), (1, 1), (2, 0), (0, 2))
 
 
 @dataclass(frozen=True, eq=False)
@@ -76,6 +78,45 @@ class Layout:
         read = np.where(keyed, np.clip(departures, 0.0, 1.0), bit_map)
         return fold(self.apply(read, origin), origin, self.config)
 
+    def origin(self, bit_map: np.ndarray) -> tuple[tuple[int, int], float]:
+        """Where the plane's first cell most likely is in a soft bit map read after a crop off
+        the centre, found without the mark, and how clearly (a robust z-score over all places).
+
+        Of two cells whole periods apart, both keyed, the reading's product is the product of
+        their flips (the plane's bit cancels out); only at the right place do those products
+        follow the key's. Every place `tile_origins` allows, at every shift, is scored at once:
+        the cross-correlation of the reading's products with the key's, summed over `_STEPS`.
+        """
+        config, period = self.config, self.config.plane_size
+        half = config.work_long_side // (2 * config.cell)
+        lows = [length - half - period for length in bit_map.shape]
+        high = half + period
+        signed = 2.0 * bit_map.astype(np.float32) - 1.0
+        score = np.zeros([high - low + 1 for low in lows], np.float32)
+        spans = [np.arange(-high, n - low) for n, low in zip(bit_map.shape, lows, strict=True)]
+        for down, across in _STEPS:
+            step = (down * period, across * period)
+            if step[0] >= signed.shape[0] or step[1] >= signed.shape[1]:
+                continue
+            products = signed[: signed.shape[0] - step[0], : signed.shape[1] - step[1]]
+            products = products * signed[step[0] :, step[1] :]
+            score += _correlation(self._flip_products(spans, step), products, score.shape)
+        spread = 1.4826 * np.median(np.abs(score - np.median(score))) + 1e-12
+        best = np.unravel_index(np.argmax(score), score.shape)
+        clearness = float((score[best] - np.median(score)) / spread)
+        return (high - int(best[0]), high - int(best[1])), clearness
+
+    def _flip_products(self, spans: list[np.ndarray], step: tuple[int, int]) -> np.ndarray:
+        """±1 products of the key's flips at each cell (rows, cols of the plane's own frame, in
+        `spans`) and the cell `step` away, where both are keyed; 0 elsewhere."""
+        side = self.canvas.shape[0]
+        signs = 1.0 - 2.0 * self.canvas.astype(np.float32)
+        here = signs[np.ix_(spans[0] % side, spans[1] % side)]
+        there = signs[np.ix_((spans[0] + step[0]) % side, (spans[1] + step[1]) % side)]
+        first = self.config.plane_size - self.config.keyed_block
+        keyed = [(span % self.config.plane_size) >= first for span in spans]
+        return here * there * (keyed[0][:, None] & keyed[1][None, :])
+
 
 @lru_cache(maxsize=16)
 def layout(key: str | None = None, config: ModelConfig = MODEL) -> Layout:
@@ -83,6 +124,13 @@ def layout(key: str | None = None, config: ModelConfig = MODEL) -> Layout:
     rng = np.random.default_rng([key_seed(key), _CANVAS_STREAM])
     side = config.keyed_canvas
     return Layout(rng.integers(0, 2, (side, side), dtype=np.uint8), config)
+
+
+def _correlation(canvas: np.ndarray, pattern: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """score[j] = Σ_c pattern[c] · canvas[c + j] for j within `shape` (by FFT)."""
+    size = [canvas.shape[0] + pattern.shape[0], canvas.shape[1] + pattern.shape[1]]
+    product = np.fft.rfft2(canvas, size) * np.conj(np.fft.rfft2(pattern, size))
+    return np.fft.irfft2(product, size)[: shape[0], : shape[1]].astype(np.float32)
 
 
 def tile_origins(

@@ -142,17 +142,21 @@ class Search:
             self._count(in_place=1)
             yield orientation, read_in_place(orientation.undo(window), self.extractor, self.layout)
 
-    def framed(self) -> list[np.ndarray]:
-        """Soft planes under unknown cyclic shifts (see `reading.in_frame`) at the likeliest
-        grid's half-cell phases, the grid's own first, on its central window: enough to tell
-        which phase holds a picture, at a quarter of the cost of the whole at most."""
+    def window_maps(self) -> list[np.ndarray]:
+        """Soft bit maps of the likeliest grid's central window at its half-cell phases, the
+        grid's own first: enough to tell which phase holds the mark after a crop off the
+        centre, at a quarter of the cost of the whole at most."""
         window = central(self.reading.image, self.sync.window)
         own = central(self.reading.bit_map, self.sync.window // self.model.cell)
         others = [
             map_at(window, phase, self.extractor, self.model)
             for phase in half_cell_phases(self.model)[1:]
         ]
-        return [in_frame(bit_map, self.model) for bit_map in (own, *others)]
+        return [own, *others]
+
+    def framed(self) -> list[np.ndarray]:
+        """`window_maps` as soft planes under unknown cyclic shifts (see `reading.in_frame`)."""
+        return [in_frame(bit_map, self.model) for bit_map in self.window_maps()]
 
     def phase_map(self, index: int) -> np.ndarray:
         """The likeliest grid's whole image read at half-cell phase `index` (of `framed`)."""
