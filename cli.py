@@ -132,7 +132,7 @@ def describe(extraction) -> str:
         period, turn = lattice.period, lattice.rotation
         parts.append(f"grid re-found: period {period:.0f} px, turned {turn:.1f}°")
     if extraction.shift is not None:
-        parts.append("off-centre crop: mark found by its shape")
+        parts.append("off-centre crop: mark placed again")
     if not extraction.orientation.upright:
         parts.append(f"copy was {extraction.orientation}: read the right way round")
     return "; ".join(parts)
@@ -148,15 +148,16 @@ def describe(extraction) -> str:
 def verify(image: Path, mark: Path, fpr: float, as_json: bool, key: str | None) -> None:
     """Decide whether IMAGE carries MARK: exit 0 if it does, 1 if not, 2 on bad input.
 
-    Counts the bits read from IMAGE that match MARK's plane, k of 1024, under every grid,
-    orientation and shift the reader tries, and gives p, a bound on the probability that an
-    image without this mark (or marked with another key) matches as well: P[Binomial(1024,
+    Counts the keyed bits read from IMAGE that match MARK's plane, k of 256 (the quarter of
+    the plane that does not repeat, see the README's Security), under every grid,
+    orientation and place the reader tries, and gives p, a bound on the probability that an
+    image without this mark (or marked with another key) matches as well: P[Binomial(256,
     1/2) ≥ k] times the hypotheses tried (--json: "hypotheses"). Present when p ≤ --fpr. Not
     a proof of origin: a mark can be copied onto another photo (see the README's Security).
 
     \b
     Examples:
-      wm verify suspect.jpg logo.png     # mark present: 1003/1024 bits match, p = 1.49e-265
+      wm verify suspect.jpg logo.png     # mark present: 251/256 keyed bits match, p = 1.1e-67
       wm verify suspect.jpg logo.png --json
     """
     from watermark.app.files import verify_file

@@ -74,3 +74,10 @@ def test_the_key_alone_finds_where_a_crop_off_the_centre_came_from():
     _, unmarked = layout("k").origin(rng.random((150, 120)))
     _, other_key = layout("other").origin(soft)
     assert unmarked < 6 and other_key < 6
+
+
+def test_a_grid_read_in_place_is_checked_around_its_centre():
+    laid = layout("k").apply(plane_map(PLANE, (512, 512)))  # origin: the centre cell (64, 64)
+    assert layout("k").origin(laid, around=(64, 64))[0] == (64, 64)
+    moved = np.roll(laid, (3, -5), axis=(0, 1))
+    assert layout("k").origin(moved, around=(64, 64))[0] == (67, 59)

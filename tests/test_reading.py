@@ -164,3 +164,14 @@ def test_an_off_centre_crop_of_a_random_plane_is_placed_by_the_keyed_cells(water
     assert reading.shift not in (None, (0, 0))
     assert bit_accuracy(plane, reading.plane) >= 0.9
     assert bit_accuracy(plane, watermarker.read(marked[100:612, 300:940]).plane) < 0.65  # no key
+
+
+@pytest.mark.parametrize(
+    ("attack", "orientation"), [("mirror", "mirrored"), ("turn:90", "turned 90°")]
+)
+def test_a_turned_random_plane_is_read_the_right_way_round(watermarker, attack, orientation):
+    plane = np.random.default_rng(9).integers(0, 2, (32, 32))
+    marked = watermarker.embed_plane(photo(768, 1024, seed=7), plane, key="k")
+    reading = watermarker.read(attacks.apply(marked, attack), key="k")
+    assert str(reading.orientation) == orientation
+    assert bit_accuracy(plane, reading.plane) >= 0.9

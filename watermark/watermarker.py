@@ -289,25 +289,40 @@ class Watermarker:
     def read(self, image: np.ndarray, key: str | None = None) -> Extraction:
         """Read the plane, wherever a crop, resize, rotation, turn or mirror has put its grid
         (see `core.search`). Which orientation, and for a crop off the centre which shift, is
-        told by the mark's shape: the one under which the un-whitened plane is a picture."""
+        told by the keyed cells, which agree as the key says only there (any mark, see
+        `core.layout`), or by the mark's shape: the un-whitened plane is then a picture."""
         search = self._search(image, key)
         undo = whitening(key, self.config.plane_size).undo
         whitened, orientation, shift = search.upright, UPRIGHT, None
-        if picture_score(undo(whitened)) < self.sync_config.picture_agreement:
-            whitened, orientation, shift = self._find_picture(search, undo)
+        if not self._shows_mark(whitened, search.window_map(), search.layout, undo):
+            whitened, orientation, shift = self._find_placement(search, undo)
         plane = undo(whitened)
         confidence = float(np.mean(np.abs(2.0 * plane - 1.0)))
         return Extraction(plane, confidence, whitened, shift, search.reading.lattice, orientation)
 
-    def _find_picture(
+    def _shows_mark(
+        self,
+        whitened: np.ndarray,
+        window_map: np.ndarray,
+        keyed: Layout,
+        undo: Callable[[np.ndarray], np.ndarray],
+    ) -> bool:
+        """Whether a reading shows the mark where it was read: its plane (`whitened`) is a
+        picture, or the keyed cells of its central window agree as the key says there."""
+        if picture_score(undo(whitened)) >= self.sync_config.picture_agreement:
+            return True
+        centre = centre_cell(window_map.shape)
+        origin, clearness = keyed.origin(window_map, around=centre)
+        return clearness >= self.sync_config.keyed_clearness and origin == centre
+
+    def _find_placement(
         self, search: Search, undo: Callable[[np.ndarray], np.ndarray]
     ) -> tuple[np.ndarray, Orientation, tuple[int, int] | None]:
         """(soft whitened plane, orientation, shift) under which the plane is found: a turned
-        or mirrored copy, by the mark's shape; else a crop off the centre, by the keyed cells
-        (any mark) or by the mark's shape; upright as read if none."""
-        agreement = self.sync_config.picture_agreement
-        for orientation, whitened in search.turned():
-            if picture_score(undo(whitened)) >= agreement:
+        or mirrored copy; else a crop off the centre, by the keyed cells or by the mark's
+        shape; upright as read if none."""
+        for orientation, window_map in search.turned():
+            if self._shows_mark(search.layout.fold(window_map), window_map, search.layout, undo):
                 upright = orientation.undo(search.reading.image)  # read whole now
                 return read_in_place(upright, self.extractor, search.layout), orientation, None
         placed = self._placed_by_key(search)

@@ -78,22 +78,31 @@ class Layout:
         read = np.where(keyed, np.clip(departures, 0.0, 1.0), bit_map)
         return fold(self.apply(read, origin), origin, self.config)
 
-    def origin(self, bit_map: np.ndarray) -> tuple[tuple[int, int], float]:
-        """Where the plane's first cell most likely is in a soft bit map read after a crop off
-        the centre, found without the mark, and how clearly (a robust z-score over all places).
+    def origin(
+        self, bit_map: np.ndarray, around: tuple[int, int] | None = None
+    ) -> tuple[tuple[int, int], float]:
+        """Where the plane's first cell most likely is in a soft bit map, found without the
+        mark, and how clearly (a robust z-score over the places tried): every place
+        `tile_origins` allows, at every shift (a crop off the centre), or the period's worth
+        of places `around` a cell (a grid read in place, first cell expected there).
 
         Of two cells whole periods apart, both keyed, the reading's product is the product of
         their flips (the plane's bit cancels out); only at the right place do those products
-        follow the key's. Every place `tile_origins` allows, at every shift, is scored at once:
-        the cross-correlation of the reading's products with the key's, summed over `_STEPS`.
+        follow the key's. All places are scored at once: the cross-correlation of the
+        reading's products with the key's, summed over `_STEPS`.
         """
-        config, period = self.config, self.config.plane_size
-        half = config.work_long_side // (2 * config.cell)
-        lows = [length - half - period for length in bit_map.shape]
-        high = half + period
+        period = self.config.plane_size
+        if around is None:
+            half = self.config.work_long_side // (2 * self.config.cell)
+            ranges = [(length - half - period, half + period) for length in bit_map.shape]
+        else:
+            ranges = [(centre - period // 2, centre + period // 2 - 1) for centre in around]
         signed = 2.0 * bit_map.astype(np.float32) - 1.0
-        score = np.zeros([high - low + 1 for low in lows], np.float32)
-        spans = [np.arange(-high, n - low) for n, low in zip(bit_map.shape, lows, strict=True)]
+        score = np.zeros([high - low + 1 for low, high in ranges], np.float32)
+        spans = [
+            np.arange(-high, length - low)
+            for length, (low, high) in zip(bit_map.shape, ranges, strict=True)
+        ]
         for down, across in _STEPS:
             step = (down * period, across * period)
             if step[0] >= signed.shape[0] or step[1] >= signed.shape[1]:
@@ -104,7 +113,7 @@ class Layout:
         spread = 1.4826 * np.median(np.abs(score - np.median(score))) + 1e-12
         best = np.unravel_index(np.argmax(score), score.shape)
         clearness = float((score[best] - np.median(score)) / spread)
-        return (high - int(best[0]), high - int(best[1])), clearness
+        return (ranges[0][1] - int(best[0]), ranges[1][1] - int(best[1])), clearness
 
     def _flip_products(self, spans: list[np.ndarray], step: tuple[int, int]) -> np.ndarray:
         """±1 products of the key's flips at each cell (rows, cols of the plane's own frame, in

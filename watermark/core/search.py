@@ -39,7 +39,6 @@ from .reading import (
     in_frame,
     locate,
     map_at,
-    read_in_place,
     window_plane,
 )
 from .verify import shift_matches
@@ -131,28 +130,31 @@ class Search:
         for other in self.reading.others:
             self._count(in_place=1)
             yield window_plane(other, self.extractor, self.layout, self.sync)
-        for _, plane in self.turned():
-            yield plane
+        for _, window_map in self.turned():
+            yield self.layout.fold(window_map)
 
     def turned(self) -> Iterator[tuple[Orientation, np.ndarray]]:
-        """(orientation, soft whitened plane) on the likeliest grid's central window, for
+        """(orientation, soft bit map) of the likeliest grid's central window turned back, for
         every orientation but upright."""
         window = central(self.reading.image, self.sync.window)
         for orientation in ORIENTATIONS[1:]:
             self._count(in_place=1)
-            yield orientation, read_in_place(orientation.undo(window), self.extractor, self.layout)
+            yield orientation, map_at(orientation.undo(window), (0, 0), self.extractor, self.model)
+
+    def window_map(self) -> np.ndarray:
+        """The soft bit map of the likeliest grid's central window, upright."""
+        return central(self.reading.bit_map, self.sync.window // self.model.cell)
 
     def window_maps(self) -> list[np.ndarray]:
         """Soft bit maps of the likeliest grid's central window at its half-cell phases, the
         grid's own first: enough to tell which phase holds the mark after a crop off the
         centre, at a quarter of the cost of the whole at most."""
         window = central(self.reading.image, self.sync.window)
-        own = central(self.reading.bit_map, self.sync.window // self.model.cell)
         others = [
             map_at(window, phase, self.extractor, self.model)
             for phase in half_cell_phases(self.model)[1:]
         ]
-        return [own, *others]
+        return [self.window_map(), *others]
 
     def framed(self) -> list[np.ndarray]:
         """`window_maps` as soft planes under unknown cyclic shifts (see `reading.in_frame`)."""
