@@ -1,13 +1,14 @@
 """Found again after any common edit: verify and extract after crops, turns, flips and warps.
 
 Usage: python benchmarks/geometry.py [--photos data/heldout-broad] [--training data/photos]
-                                     [--large 12] [--web 16] [--weights DIR]
+                                     [--large 12] [--web 16] [--weights DIR] [--key KEY]
                                      [--out benchmarks/results]
 
 Photos (never trained on, see every_photo.py): `large` photos at 1920 px, the most textured
 half of them and an even spread of the rest, reported in every_photo.py's classes (textured
 or smooth), and `web` web-size copies (the whole photo at 481–800 px). Marks: the bundled
-logo and a seeded random plane per photo, default strength. For each attack, per class: on
+logo and a seeded random plane per photo, default strength, under the public key or `--key`
+(then `verify` counts the keyed bits only, see `core.layout`). For each attack, per class: on
 how many photos `verify` finds the mark, and the median share of bits `extract` reads right.
 Writes DIR/geometry.md and DIR/geometry.json.
 """
@@ -89,16 +90,20 @@ def photo_sets(paths: list[Path], large: int, web: int) -> dict[str, list[tuple[
 
 
 def measure(
-    watermarker: Watermarker, photo: np.ndarray, plane: np.ndarray, specs: Sequence[str]
+    watermarker: Watermarker,
+    photo: np.ndarray,
+    plane: np.ndarray,
+    specs: Sequence[str],
+    key: str | None = None,
 ) -> dict[str, dict]:
     """{attack: {"found": verify says present, "bits": share extract reads right}}."""
-    marked = watermarker.embed_plane(photo, plane)
+    marked = watermarker.embed_plane(photo, plane, key=key)
     record = {}
     for spec in specs:
         copy = attacks.apply(marked, spec)
         record[spec] = {
-            "found": watermarker.verify_plane(copy, plane).present,
-            "bits": bit_accuracy(plane, watermarker.read(copy).plane),
+            "found": watermarker.verify_plane(copy, plane, key=key).present,
+            "bits": bit_accuracy(plane, watermarker.read(copy, key=key).plane),
         }
     return record
 
@@ -126,6 +131,7 @@ def main() -> None:
     add_photo_arguments(parser)
     add_set_arguments(parser)
     add_weights_argument(parser)
+    parser.add_argument("--key", help="mark and read under this secret key (default: public)")
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results"))
     args = parser.parse_args()
     paths = heldout_paths(args)
@@ -137,10 +143,11 @@ def main() -> None:
     rows = []
     for kind, name, photo in tqdm(work, desc="photos", unit="photo"):
         for mark, plane in (("logo", logo), ("random", rng.integers(0, 2, (32, 32)))):
-            record = measure(watermarker, photo, plane, ATTACKS[kind.split()[0]])
+            record = measure(watermarker, photo, plane, ATTACKS[kind.split()[0]], args.key)
             rows.append({"image": name, "class": kind, "mark": mark, **record})
     counts = ", ".join(f"{len(items)} {kind}" for kind, items in sets.items())
-    header = f"{counts}; default strength; `python benchmarks/geometry.py`\n"
+    under = f"secret key (`--key {args.key}`)" if args.key else "public key"
+    header = f"{counts}; default strength, {under}; `python benchmarks/geometry.py`\n"
     report = header + "\n" + "\n".join(summary(rows)) + "\n"
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "geometry.md").write_text(report)

@@ -42,4 +42,5 @@ def test_the_search_reads_exactly_what_it_plans():
     assert len(placed) == search.planned.in_place == 1 + len(search.reading.others) + 7
     assert len(aligned) == search.planned.aligned > 4
     assert search.tried == search.planned
-    assert search.planned.total == search.planned.in_place + search.planned.aligned
+    assert search.planned.total() == search.planned.in_place + search.planned.aligned
+    assert search.planned.total(1024) == search.planned.in_place + 1024 * search.planned.aligned

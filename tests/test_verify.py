@@ -44,7 +44,9 @@ def test_verify_command_exit_codes(tmp_path: Path, mark_path: Path):
     assert result.exit_code == 0 and result.output.startswith("mark present")
     result = run(main, ["verify", str(tmp_path / "p.png"), str(mark_path), "-k", "s", "--json"])
     answer = json.loads(result.output)
-    assert result.exit_code == 1 and answer["present"] is False and answer["bits"] == 256
+    assert (
+        result.exit_code == 1 and answer["present"] is False and answer["bits"] == 256
+    )  # keyed bits only, under a key
     result = run(main, ["verify", marked, str(mark_path), "--key", "wrong"])
     assert result.exit_code == 1
     result = run(main, ["verify", str(tmp_path / "none.png"), str(mark_path)])
@@ -53,5 +55,6 @@ def test_verify_command_exit_codes(tmp_path: Path, mark_path: Path):
 
 def test_api_verify(watermarker):
     image, mark = photo(384, 512, seed=12), monogram()
-    assert watermarker.verify(watermarker.embed(image, mark), mark).present
+    verdict = watermarker.verify(watermarker.embed(image, mark), mark)
+    assert verdict.present and verdict.bits == 1024  # the public key: every bit counts
     assert not watermarker.verify(image, mark).present

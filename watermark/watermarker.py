@@ -272,16 +272,20 @@ class Watermarker:
         """`verify` against a ready 32×32 binary plane (1 = dark), as `mark_plane` makes.
 
         Cheapest first, as `core.search` orders its readings; it stops as soon as the mark
-        is present (the p-value pays for the whole plan all the same). Only the keyed bits
-        count (see `core.layout`).
+        is present (the p-value pays for the whole plan all the same). Under a secret key
+        only the keyed bits count (see `core.layout`): what an attacker without it can
+        average out of marked photos does not make a mark present. Under the public key
+        anyone can make a mark anyway, so every bit counts.
         """
         expected = whitening(key, self.config.plane_size).apply(plane)
         search = self._search(image, key)
-        counted = keyed_bits(self.config)
+        size = self.config.plane_size
+        counted = keyed_bits(self.config) if key is not None else np.ones((size, size), bool)
+        hypotheses = search.planned.total(1 if key is not None else size * size)
         bits, best = int(counted.sum()), 0
         for soft in chain(search.placed(), search.aligned(expected)):
             best = max(best, matching_bits(expected, soft, counted))
-            verdict = decide(best, bits, search.planned.total, fpr)
+            verdict = decide(best, bits, hypotheses, fpr)
             if verdict.present:
                 break
         return verdict

@@ -16,10 +16,11 @@ A copy is read under hypotheses about what was done to it, likeliest first:
   (`layout.tile_origins`): only there do the keyed cells turn back.
 
 `Tries` counts them. The count depends on the copy only (which lattices it shows, its size),
-never on the mark compared with it. `verify` decides on the keyed cells alone (`layout`); the
-cyclic shift is chosen without their key, so under the null hypothesis each reading's match
-count on them is still Binomial given the plan, and a Bonferroni bound over the plan is a
-valid p-value, also when `verify` stops at the first reading that shows the mark.
+never on the mark compared with it, so a Bonferroni bound over the plan is a valid p-value,
+also when `verify` stops at the first reading that shows the mark. Under a secret key
+`verify` decides on the keyed cells alone (`layout`): the cyclic shift is chosen without
+their flips, so each reading's match count on them is still Binomial given the plan. Judged
+by every bit (the public key), each aligned reading pays for every shift it was chosen from.
 """
 
 from __future__ import annotations
@@ -90,9 +91,11 @@ class Tries:
     in_place: int
     aligned: int
 
-    @property
-    def total(self) -> int:
-        return self.in_place + self.aligned
+    def total(self, shifts: int = 1) -> int:
+        """Hypotheses paid for. `shifts`: how many cyclic shifts each aligned reading stands
+        for: 1 when it is judged by bits that did not choose its shift (the keyed ones, see
+        `Search.aligned`), all of them when by every bit."""
+        return self.in_place + self.aligned * shifts
 
 
 class Search:
