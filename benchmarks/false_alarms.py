@@ -6,8 +6,8 @@ Images: every fetched photo at 1920 px, plus a random 70%-area crop of each, unt
 Unmarked: each image is verified against the bundled mark under each of `keys` random keys
 (count × keys trials: the keyed bits count, see `core.layout`), and under the public key (count
 trials: every bit counts); the null hypothesis says p-values are uniform and "present"
-(p ≤ 1e-6) should never happen. Marked: each image is marked under one of the keys, attacked, verified;
-and extracted and verified, unattacked, with the next key (a wrong one).
+(p ≤ 1e-6) should never happen. Marked: each image is marked under one of the keys, attacked,
+verified; and extracted and verified, unattacked, with the next key (a wrong one).
 Writes DIR/false_alarms.md.
 """
 
