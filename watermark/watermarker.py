@@ -71,10 +71,10 @@ class Extraction:
     `confidence` is the mean of |2p − 1| over bits: 0 for a plane of coin flips at 0.5, 1 when
     every bit is read as a clean 0 or 1. `whitened` is the soft plane as read, before the key
     is undone, with the plane's first cell taken at the image's centre. `shift` is None when
-    the mark was read there, or the cyclic shift (rows, cols) under which it was found by its
-    shape instead (a crop off the centre, see `core.reading.find_picture`). `lattice` is the
-    grid `core.reading.locate` found and undid, if any; `orientation`, how the copy was found
-    turned or mirrored (see `core.search`).
+    the mark was read there, or the cyclic shift (rows, cols) under which it was found instead,
+    by the keyed cells or by its shape (a crop off the centre, see `Watermarker.read`).
+    `lattice` is the grid `core.reading.locate` found and undid, if any; `orientation`, how
+    the copy was found turned or mirrored (see `core.search`).
     """
 
     plane: np.ndarray

@@ -3,8 +3,9 @@
 `locate` decides which grid to read on: the copy as it is, as if only resized, or rectified
 for each lattice `lattice.find_lattices` proposes. Edits that keep the centre (resizes,
 rotations, centred crops) then read in place; a crop off the centre moves the plane by whole
-cells, found by the mark's shape (`find_picture`) or, knowing the mark, by `verify`, and by part
-of a cell, found by trying the half-cell phases (what is tried is `search`'s to decide).
+cells, found by the keyed cells (`layout.Layout.origin`), by the mark's shape
+(`find_picture`) or, knowing the mark, by `verify`, and by part of a cell, found by trying the
+half-cell phases (what is tried is `search`'s to decide).
 
 The extractor comes in as a `Network`, any callable from a batch of one luma image to its bit
 map (see `nets.runtime`), so everything here stays plain numpy.
