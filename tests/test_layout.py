@@ -10,11 +10,13 @@ from watermark.core.tiling import fold, keyed_bits, keyed_cells, plane_map
 PLANE = np.random.default_rng(3).integers(0, 2, (32, 32)).astype(np.uint8)
 
 
-def test_a_quarter_of_the_cells_are_keyed_in_one_block_per_period():
+def test_the_keyed_cells_are_a_block_around_each_periods_corner():
     keyed = keyed_bits()
-    assert keyed.sum() == 256 and keyed[16:, 16:].all()
+    assert keyed.sum() == 144 and keyed[:6, :6].all() and keyed[-6:, -6:].all()
+    assert not keyed[6:26].any() and not keyed[:, 6:26].any()
+    assert np.array_equal(keyed, keyed[::-1, ::-1].T)  # a mirror or turn keeps them keyed
     cells = keyed_cells((64, 96))  # origin: the centre cell (32, 48)
-    assert cells[48, 64] and cells[16, 32] and not cells[32, 48] and cells.mean() == 0.25
+    assert cells[32, 48] and cells[31, 47] and not cells[40, 48] and cells.mean() == 144 / 1024
 
 
 def test_laying_is_undone_by_the_same_key_only():

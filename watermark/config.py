@@ -24,9 +24,9 @@ class ModelConfig:
     multiple of two cells (so the centre is a cell corner). One plane bit covers a
     `cell`×`cell` patch of working pixels, so the 32×32 plane repeats with a period of
     `plane_size * cell` = 128 working pixels in both directions, but for the keyed cells:
-    the last `keyed_block` rows and columns of each period (a quarter of it) are flipped by a
-    keyed canvas of `keyed_canvas` cells a side, so they do not repeat within any image (see
-    `core.layout`).
+    a square of `keyed_block` rows and columns around each period's corner (144 of its 1024
+    cells) is flipped by a keyed canvas of `keyed_canvas` cells a side, so it does not repeat
+    within any image (see `core.layout`).
     """
 
     plane_size: int = 32
@@ -42,8 +42,9 @@ class ModelConfig:
     encoder_depth: int = 2
     decoder_depth: int = 3
     extractor_depth: int = 4
-    keyed_block: int = 16  # cells: one square block per period, so that few repeating cells
-    # have keyed neighbours (the embedder's residual at a cell depends on its neighbours' bits)
+    keyed_block: int = 12  # cells: one square per period, so that few repeating cells have
+    # keyed neighbours (the embedder's residual at a cell depends on its neighbours' bits); 16
+    # lost the lattice of some textured and web-size photos, 8 keeps too few bits to decide on
     keyed_canvas: int = 1024  # cells: four of the largest working images across
 
 

@@ -3,8 +3,8 @@ can estimate it by averaging, and so copy it onto another photo or strip it.
 
 Why: the plane is tiled with a public period (see `tiling`), and everything that repeats with
 it can be estimated from one marked photo by averaging its fine detail over the periods (the
-fold estimate, `adversary`), then added to another photo or subtracted. So a quarter of the
-cells, a square block in each period (`tiling.keyed_cells`: where they are is public), is
+fold estimate, `adversary`), then added to another photo or subtracted. So a square block of
+cells in each period, 144 of its 1024 (`tiling.keyed_cells`: where they are is public), is
 flipped, or not, cell by cell, by a keyed canvas drawn
 for the cell's place from the plane's first cell: a keyed cell differs from tile to tile, and
 averaging without the key estimates nothing there. Nearly nothing: over the periods of one
@@ -16,11 +16,13 @@ as before, and carry the lattice the reader synchronises on (`lattice`).
 With the key, the reader also learns where a tile was: after a crop off the centre, the right
 place is the one under which the keyed cells agree with the plane.
 
-Why not every cell: the lattice is found in what repeats (`lattice`); a quarter of the cells
-keyed costs its peaks about a quarter of their height, and keeps three quarters of the plane
-repeating for `extract`. Why a block: the embedder's residual at a cell depends on its
-neighbours' bits, so keyed cells scattered among the others (one in four, tried first) took
-the repetition out of nearly every cell: on textured photos the lattice was lost.
+Why not every cell: the lattice is found in what repeats (`lattice`), and the embedder's
+residual at a cell depends on its neighbours' bits, so keyed cells take the repetition out of
+their neighbours too. Keyed cells scattered among the others (one in four, tried first) took
+it out of nearly every cell, and a 16×16 block out of enough to lose the lattice of some
+textured and web-size photos; a 12×12 block keeps it, and 144 bits to decide on. Why around
+the period's corner: a mirror or a quarter turn about the centre maps it onto itself, so a
+turned copy's keyed cells are where the reader expects them.
 
 What it does not stop: a copy of the whole residual (the denoise estimate of the generic copy
 attack) carries the keyed cells with it.
@@ -122,8 +124,8 @@ class Layout:
         signs = 1.0 - 2.0 * self.canvas.astype(np.float32)
         here = signs[np.ix_(spans[0] % side, spans[1] % side)]
         there = signs[np.ix_((spans[0] + step[0]) % side, (spans[1] + step[1]) % side)]
-        first = self.config.plane_size - self.config.keyed_block
-        keyed = [(span % self.config.plane_size) >= first for span in spans]
+        half, block = self.config.keyed_block // 2, self.config.keyed_block
+        keyed = [(span + half) % self.config.plane_size < block for span in spans]
         return here * there * (keyed[0][:, None] & keyed[1][None, :])
 
 

@@ -123,11 +123,13 @@ def keyed_cells(
 ) -> np.ndarray:
     """Which cells of a map of `cells` (rows, cols) are keyed (see `layout`), `origin` being the
     cell that holds the plane's first bit (default: the centre cell). Which they are is
-    public: the last `keyed_block` rows and columns of the plane, a square in each period."""
+    public: a square of `keyed_block` rows and columns of the plane around its corner, one in
+    each period, so that a mirror or a quarter turn about the centre (a cell corner) maps
+    keyed cells onto keyed cells."""
     row0, col0 = centre_cell(cells) if origin is None else origin
-    first = config.plane_size - config.keyed_block
-    rows = (np.arange(cells[0]) - row0) % config.plane_size >= first
-    cols = (np.arange(cells[1]) - col0) % config.plane_size >= first
+    half = config.keyed_block // 2
+    rows = (np.arange(cells[0]) - row0 + half) % config.plane_size < config.keyed_block
+    cols = (np.arange(cells[1]) - col0 + half) % config.plane_size < config.keyed_block
     return rows[:, None] & cols[None, :]
 
 

@@ -43,7 +43,7 @@ class Verdict:
 
     def sentence(self) -> str:
         head = "mark present" if self.present else "no mark"
-        return f"{head}: {self.matching}/{self.bits} keyed bits match, p = {self.p_value:.3g}"
+        return f"{head}: {self.matching}/{self.bits} bits match, p = {self.p_value:.3g}"
 
 
 def binomial_tail(matching: int, bits: int) -> float:
