@@ -148,16 +148,18 @@ def describe(extraction) -> str:
 def verify(image: Path, mark: Path, fpr: float, as_json: bool, key: str | None) -> None:
     """Decide whether IMAGE carries MARK: exit 0 if it does, 1 if not, 2 on bad input.
 
-    Counts the keyed bits read from IMAGE that match MARK's plane, k of 256 (the quarter of
-    the plane that does not repeat, see the README's Security), under every grid,
+    Counts the bits read from IMAGE that match MARK's plane, k of n, under every grid,
     orientation and place the reader tries, and gives p, a bound on the probability that an
-    image without this mark (or marked with another key) matches as well: P[Binomial(256,
-    1/2) ≥ k] times the hypotheses tried (--json: "hypotheses"). Present when p ≤ --fpr. Not
-    a proof of origin: a mark can be copied onto another photo (see the README's Security).
+    image without this mark (or marked with another key) matches as well: P[Binomial(n,
+    1/2) ≥ k] times the hypotheses tried (--json: "hypotheses"). Under a secret key n = 144,
+    the keyed bits, which do not repeat (see the README's Security); under the public key
+    n = 1024. Present when p ≤ --fpr. Not a proof of origin: a mark can be copied onto
+    another photo (see the README's Security).
 
     \b
     Examples:
-      wm verify suspect.jpg logo.png     # mark present: 251/256 keyed bits match, p = 1.1e-67
+      wm verify suspect.jpg logo.png     # mark present: 1024/1024 bits match, p = 4.1e-304
+      wm verify suspect.jpg logo.png -k SECRET   # mark present: 144/144 bits match, p = 3.59e-42
       wm verify suspect.jpg logo.png --json
     """
     from watermark.app.files import verify_file
