@@ -349,7 +349,7 @@ class Watermarker:
         """For a crop off the centre: the half-cell phase, and the place of the plane's first
         cell, under which the keyed cells agree as the key says (see `core.layout`); None
         unless clearly found."""
-        clearness = [search.layout.origin(bit_map)[1] for bit_map in search.window_maps()]
+        clearness = [search.layout.origin(bit_map)[1] for bit_map in search.window_maps]
         phase = int(np.argmax(clearness))
         if clearness[phase] < self.sync_config.keyed_clearness:
             return None

@@ -5,9 +5,9 @@ Why: the plane is tiled with a public period (see `tiling`), and everything that
 it can be estimated from one marked photo by averaging its fine detail over the periods (the
 fold estimate, `adversary`), then added to another photo or subtracted. So a square block of
 cells in each period, 144 of its 1024 (`tiling.keyed_cells`: where they are is public), is
-flipped, or not, cell by cell, by a keyed canvas drawn
-for the cell's place from the plane's first cell: a keyed cell differs from tile to tile, and
-averaging without the key estimates nothing there. Nearly nothing: over the periods of one
+flipped, or not, cell by cell, by a keyed canvas drawn for the cell's place from the plane's
+first cell: a keyed cell differs from tile to tile, and averaging without the key estimates
+nothing there. Nearly nothing: over the periods of one
 photo a keyed bit's flips do not cancel exactly, so the average leans the way of the bit, and
 a photo given that average (the same at every period) would lean that way too, read by the
 same periods. So a keyed cell is read by how it departs from its mean over the periods: what
@@ -124,9 +124,9 @@ class Layout:
         signs = 1.0 - 2.0 * self.canvas.astype(np.float32)
         here = signs[np.ix_(spans[0] % side, spans[1] % side)]
         there = signs[np.ix_((spans[0] + step[0]) % side, (spans[1] + step[1]) % side)]
-        half, block = self.config.keyed_block // 2, self.config.keyed_block
-        keyed = [(span + half) % self.config.plane_size < block for span in spans]
-        return here * there * (keyed[0][:, None] & keyed[1][None, :])
+        cells = (len(spans[0]), len(spans[1]))
+        keyed = keyed_cells(cells, (-int(spans[0][0]), -int(spans[1][0])), self.config)
+        return here * there * keyed
 
 
 @lru_cache(maxsize=16)

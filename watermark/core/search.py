@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -148,10 +149,11 @@ class Search:
         """The soft bit map of the likeliest grid's central window, upright."""
         return central(self.reading.bit_map, self.sync.window // self.model.cell)
 
+    @cached_property
     def window_maps(self) -> list[np.ndarray]:
         """Soft bit maps of the likeliest grid's central window at its half-cell phases, the
         grid's own first: enough to tell which phase holds the mark after a crop off the
-        centre, at a quarter of the cost of the whole at most."""
+        centre, at a quarter of the cost of the whole at most. Read once."""
         window = central(self.reading.image, self.sync.window)
         others = [
             map_at(window, phase, self.extractor, self.model)
@@ -161,7 +163,7 @@ class Search:
 
     def framed(self) -> list[np.ndarray]:
         """`window_maps` as soft planes under unknown cyclic shifts (see `reading.in_frame`)."""
-        return [in_frame(bit_map, self.model) for bit_map in self.window_maps()]
+        return [in_frame(bit_map, self.model) for bit_map in self.window_maps]
 
     def phase_map(self, index: int) -> np.ndarray:
         """The likeliest grid's whole image read at half-cell phase `index` (of `framed`)."""

@@ -1,13 +1,14 @@
 """A decision on whether an image carries a given mark, with its false-alarm probability.
 
-Null hypothesis: the image carries no mark under this key (it is unmarked, was marked with
-another key, or holds what an attacker without the key could copy from a marked photo: the
-cells that repeat, see `layout`). Then the keyed bits read from it, turned back and
-un-whitened with the key, agree with the mark's plane like fair coin flips: the key's flips
-and whitening (a keyed permutation and XOR mask, see `keys`) make each expected bit an
-independent fair coin with respect to anything such an image can contain. The number of
-agreeing keyed bits k of n is then Binomial(n, 1/2), and p = P[Binomial(n, 1/2) ≥ k] is the
-probability that such an image scores at least as well. Present when p ≤ `fpr`.
+Null hypothesis: the image carries no mark under this key: it is unmarked, or was marked with
+another key, or (under a secret key) holds only what an attacker without the key could
+average out of a marked photo, the cells that repeat (see `layout`). Then the bits counted,
+the keyed ones under a secret key and all under the public one, un-whitened with the key,
+agree with the mark's plane like fair coin flips: the key's flips and whitening (a keyed
+permutation and XOR mask, see `keys`) make each expected bit an independent fair coin with
+respect to anything such an image can contain. The number of agreeing bits k of n is then
+Binomial(n, 1/2), and p = P[Binomial(n, 1/2) ≥ k] is the probability that such an image
+scores at least as well. Present when p ≤ `fpr`.
 
 The image is read under many hypotheses (`search.Tries`: grids, orientations, places after a
 crop off the centre); the reported p is the Bonferroni bound over all of them, the best
