@@ -83,3 +83,12 @@ def test_a_grid_read_in_place_is_checked_around_its_centre():
     assert layout("k").origin(laid, around=(64, 64))[0] == (64, 64)
     moved = np.roll(laid, (3, -5), axis=(0, 1))
     assert layout("k").origin(moved, around=(64, 64))[0] == (67, 59)
+
+
+def test_a_map_larger_than_any_working_image_is_placed_about_its_centre():
+    """As a grid enlarged by a wrong lattice reads: its first cell is looked for a period's
+    worth about the centre, where it would be had it been read in place."""
+    bit_map = np.random.default_rng(1).random((400, 360)).astype(np.float32)
+    (row, col), _ = layout("k").origin(bit_map)
+    assert abs(row - 200) <= 16 and abs(col - 180) <= 16
+    assert len(tile_origins((400, 360), (5, 7))) == 1

@@ -4,9 +4,9 @@ import pytest
 from tests.images import photo
 from watermark.config import MODEL, SYNC
 from watermark.core import attacks
-from watermark.core.layout import layout
+from watermark.core.layout import layout, tile_origins
 from watermark.core.luma import luma as luma_of
-from watermark.core.search import ORIENTATIONS, UPRIGHT, Orientation, Search
+from watermark.core.search import ORIENTATIONS, UPRIGHT, Orientation, Search, Tries
 
 IMAGE = np.arange(6 * 8 * 3, dtype=np.uint8).reshape(6, 8, 3)
 
@@ -34,13 +34,23 @@ def coin_extractor(image: np.ndarray) -> np.ndarray:
     return np.random.default_rng(rows * cols).random((1, rows, cols, 1)).astype(np.float32)
 
 
-def test_the_search_reads_exactly_what_it_plans():
+def test_the_search_reads_what_it_plans_and_plans_for_any_phase():
     luma = (luma_of(photo(512, 768, seed=4)) / np.float32(255)).astype(np.float32)
     search = Search(luma, (512, 768), coin_extractor, layout("k"), SYNC)
     placed = list(search.placed())
     aligned = list(search.aligned(np.zeros((32, 32), np.uint8)))
     assert len(placed) == search.planned.in_place == 1 + len(search.reading.others) + 7
-    assert len(aligned) == search.planned.aligned > 4
-    assert search.tried == search.planned
+    assert search.tried == Tries(search.planned.in_place, len(aligned))
+    height, width = (side // MODEL.cell for side in search.reading.image.shape)
+    worst = tile_origins((height - 1, width - 1), (0, 0))  # a pixel off in both directions
+    assert len(aligned) <= search.planned.aligned == len(worst) > 4
     assert search.planned.total() == search.planned.in_place + search.planned.aligned
     assert search.planned.total(1024) == search.planned.in_place + 1024 * search.planned.aligned
+
+
+def test_a_crop_by_part_of_a_cell_is_read_at_its_phase(watermarker):
+    """The crop starts 3 rows and 2 columns past a cell's corner: cells start again there."""
+    marked = watermarker.embed_plane(photo(768, 1024, seed=7), np.eye(32, dtype=np.uint8))
+    luma = (luma_of(marked[101:613, 302:942]) / np.float32(255)).astype(np.float32)
+    search = Search(luma, luma.shape, watermarker.extractor, layout(None), SYNC)
+    assert search.reading.lattice is None and search.phase == (3, 2)

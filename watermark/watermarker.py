@@ -332,29 +332,25 @@ class Watermarker:
         placed = self._placed_by_key(search)
         if placed is not None:
             return placed
-        unread = keyed_bits(self.config)
-        found = find_picture(search.framed(), undo, unread, self.sync_config)
-        if found is not None:
-            bit_map = search.phase_map(found[0])  # read whole now, and its shift found again
-            framed = in_frame(bit_map, self.config)
-            shift = find_picture([framed], undo, unread, self.sync_config)
-            if shift is not None:
-                placed = search.at_origins(bit_map, shift[1])
-                return max(placed, key=lambda plane: picture_score(undo(plane))), UPRIGHT, shift[1]
+        bit_map = search.phase_map
+        shift = find_picture(
+            in_frame(bit_map, self.config), undo, keyed_bits(self.config), self.sync_config
+        )
+        if shift is not None:
+            placed = search.at_origins(bit_map, shift)
+            return max(placed, key=lambda plane: picture_score(undo(plane))), UPRIGHT, shift
         return search.upright, UPRIGHT, None
 
     def _placed_by_key(
         self, search: Search
     ) -> tuple[np.ndarray, Orientation, tuple[int, int] | None] | None:
-        """For a crop off the centre: the half-cell phase, and the place of the plane's first
-        cell, under which the keyed cells agree as the key says (see `core.layout`); None
+        """For a crop off the centre: the place of the plane's first cell, read at the grid's
+        `phase`, under which the keyed cells agree as the key says (see `core.layout`); None
         unless clearly found."""
-        clearness = [search.layout.origin(bit_map)[1] for bit_map in search.window_maps]
-        phase = int(np.argmax(clearness))
-        if clearness[phase] < self.sync_config.keyed_clearness:
+        bit_map = search.phase_map
+        origin, clearness = search.layout.origin(bit_map)
+        if clearness < self.sync_config.keyed_clearness:
             return None
-        bit_map = search.phase_map(phase)  # read whole now, and the place found again
-        origin, _ = search.layout.origin(bit_map)
         plane = search.layout.fold(bit_map, origin)
         if origin == centre_cell(bit_map.shape):
             return plane, UPRIGHT, None

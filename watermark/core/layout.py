@@ -95,8 +95,7 @@ class Layout:
         """
         period = self.config.plane_size
         if around is None:
-            half = self.config.work_long_side // (2 * self.config.cell)
-            ranges = [(length - half - period, half + period) for length in bit_map.shape]
+            ranges = [_places(length, self.config) for length in bit_map.shape]
         else:
             ranges = [(centre - period // 2, centre + period // 2 - 1) for centre in around]
         signed = 2.0 * bit_map.astype(np.float32) - 1.0
@@ -151,12 +150,25 @@ def tile_origins(
     its plane found under the cyclic `shift` (rows, cols; see `verify.shift_matches`): the
     cells congruent to −shift modulo the plane that put the map inside a working image of the
     largest size, a period to spare each way for rounding. How many depends on `cells` only."""
-    half = config.work_long_side // (2 * config.cell)
     period = config.plane_size
     axes = []
     for length, offset in zip(cells, shift, strict=True):
-        low = length - half - period
-        count = max(1, -(-(half + period - low + 1) // period))
+        low, high = _places(length, config)
+        count = -(-(high - low + 1) // period)
         first = low + (-offset - low) % period
         axes.append([first + period * step for step in range(count)])
     return [(row, col) for row in axes[0] for col in axes[1]]
+
+
+def _places(length: int, config: ModelConfig) -> tuple[int, int]:
+    """First and last cell (of a map's rows or columns, `length` long) where the plane's first
+    cell may be, the map being part of a working image of the largest size, a period to spare
+    each way for rounding; at least a period's worth, about the map's centre cell, for a map
+    larger than that (a grid enlarged by a wrong lattice)."""
+    half = config.work_long_side // (2 * config.cell)
+    period = config.plane_size
+    low, high = length - half - period, half + period
+    if high - low + 1 < period:
+        low = length // 2 - period // 2
+        high = low + period - 1
+    return low, high

@@ -4,8 +4,8 @@
 for each lattice `lattice.find_lattices` proposes. Edits that keep the centre (resizes,
 rotations, centred crops) then read in place; a crop off the centre moves the plane by whole
 cells, found by the keyed cells (`layout.Layout.origin`), by the mark's shape
-(`find_picture`) or, knowing the mark, by `verify`, and by part of a cell, found by trying the
-half-cell phases (what is tried is `search`'s to decide).
+(`find_picture`) or, knowing the mark, by `verify`, and by part of a cell, the phase at which
+the periods agree most (`agreement`; what is tried is `search`'s to decide).
 
 The extractor comes in as a `Network`, any callable from a batch of one luma image to its bit
 map (see `nets.runtime`), so everything here stays plain numpy.
@@ -13,7 +13,7 @@ map (see `nets.runtime`), so everything here stays plain numpy.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -143,25 +143,23 @@ def picture_score(planes: np.ndarray) -> np.ndarray:
 
 
 def find_picture(
-    readings: Sequence[np.ndarray],
+    whitened: np.ndarray,
     unwhiten: Callable[[np.ndarray], np.ndarray],
     unread: np.ndarray,
     config: SyncConfig,
-) -> tuple[int, tuple[int, int]] | None:
-    """For a crop off the centre: which of some soft whitened planes (the half-cell phases of
-    one grid, see `search.Search.framed`) un-whitens to a picture, and under which cyclic
-    shift (rows, cols) of it, judged without the `unread` bits (bool, 32×32: the keyed ones,
-    which cannot be turned back before the shift is known).
+) -> tuple[int, int] | None:
+    """For a crop off the centre: the cyclic shift (rows, cols) under which a soft whitened
+    plane read under an unknown one (see `in_frame`) un-whitens to a picture, judged without
+    the `unread` bits (bool, 32×32: the keyed ones, which cannot be turned back before the
+    shift is known).
 
-    Such a crop moves the grid by an unknown number of cells and part of a cell. Under the
-    right shift and phase the un-whitened plane is the mark, a picture; under any other the
-    keyed permutation scatters it into noise. None when no reading is a picture (the mark has
-    no such structure).
+    Such a crop moves the grid by an unknown number of cells (and part of a cell, which
+    `search.Search.phase` finds first). Under the right shift the un-whitened plane is the
+    mark, a picture; under any other the keyed permutation scatters it into noise. None when
+    it is not a picture under any (the mark has no such structure).
     """
-    shifts = [_best_shift(whitened, unwhiten, unread) for whitened in readings]
-    best = int(np.argmax([score for _, score in shifts]))
-    shift, score = shifts[best]
-    return (best, shift) if score >= config.picture_agreement else None
+    shift, score = _best_shift(whitened, unwhiten, unread)
+    return shift if score >= config.picture_agreement else None
 
 
 def read_in_place(image: np.ndarray, extractor: Network, layout: Layout) -> np.ndarray:
@@ -170,10 +168,18 @@ def read_in_place(image: np.ndarray, extractor: Network, layout: Layout) -> np.n
     return layout.fold(_read(image, extractor, layout.config))
 
 
-def half_cell_phases(model: ModelConfig) -> list[tuple[int, int]]:
-    """(rows, cols) offsets at which a grid is read: its own, and by half a cell each way."""
-    half = model.cell // 2
-    return [(0, 0), (0, half), (half, 0), (half, half)]
+def cell_phases(model: ModelConfig) -> list[tuple[int, int]]:
+    """(rows, cols) offsets at which a grid may be read: its own, and every other whole pixel
+    within a cell. The extractor reads a cell well only where it was embedded: half a cell
+    off, it reads most bits of a textured photo wrong, and a pixel off, still many."""
+    return [(row, col) for row in range(model.cell) for col in range(model.cell)]
+
+
+def agreement(bit_map: np.ndarray, model: ModelConfig) -> float:
+    """How strongly the periods of a soft bit map agree, whatever its cyclic shift: the mean
+    magnitude of its fold, from 0 to 1. Highest read at the phase the mark was embedded at:
+    off it, each cell read mixes its neighbours, which differ from period to period."""
+    return float(np.mean(np.abs(2.0 * in_frame(bit_map, model) - 1.0)))
 
 
 def map_at(

@@ -10,10 +10,12 @@ A copy is read under hypotheses about what was done to it, likeliest first:
   The extractor reads a mirrored or turned copy as some other plane, nearly as consistent as
   the right one (its even and odd periods agree), so consistency cannot pick the orientation:
   each is a hypothesis of its own, read on the central window;
-- for a crop off the centre, on the likeliest grid upright: at each half-cell phase, the
-  cyclic shift under which the plane is best found (by the mark's shape, or by the mark
-  `verify` is given), then every place the plane's first cell may be at that shift
-  (`layout.tile_origins`): only there do the keyed cells turn back.
+- for a crop off the centre, on the likeliest grid upright: the whole-pixel phase within a
+  cell at which its central window's periods agree most (`reading.agreement`: chosen without
+  the mark or the key, so one hypothesis), then the cyclic shift under which the plane is
+  best found (by the keyed cells, the mark's shape, or the mark `verify` is given), then
+  every place the plane's first cell may be at that shift (`layout.tile_origins`): only
+  there do the keyed cells turn back.
 
 `Tries` counts them. The count depends on the copy only (which lattices it shows, its size),
 never on the mark compared with it, so a Bonferroni bound over the plan is a valid p-value,
@@ -36,8 +38,9 @@ from .layout import Layout, tile_origins
 from .reading import (
     Network,
     Reading,
+    agreement,
+    cell_phases,
     central,
-    half_cell_phases,
     in_frame,
     locate,
     map_at,
@@ -118,12 +121,12 @@ class Search:
         self.upright = layout.fold(self.reading.bit_map)
         height, width = self.reading.image.shape
         cell = self.model.cell
-        places = [
+        places = max(  # whichever phase `phase` chooses
             len(tile_origins(((height - row) // cell, (width - col) // cell), (0, 0), self.model))
-            for row, col in half_cell_phases(self.model)
-        ]
+            for row, col in cell_phases(self.model)
+        )
         self.planned = Tries(
-            in_place=1 + len(self.reading.others) + len(ORIENTATIONS) - 1, aligned=sum(places)
+            in_place=1 + len(self.reading.others) + len(ORIENTATIONS) - 1, aligned=places
         )
         self.tried = Tries(1, 0)
 
@@ -150,27 +153,24 @@ class Search:
         return central(self.reading.bit_map, self.sync.window // self.model.cell)
 
     @cached_property
-    def window_maps(self) -> list[np.ndarray]:
-        """Soft bit maps of the likeliest grid's central window at its half-cell phases, the
-        grid's own first: enough to tell which phase holds the mark after a crop off the
-        centre, at a quarter of the cost of the whole at most. Read once."""
+    def phase(self) -> tuple[int, int]:
+        """For a crop off the centre, which moves the grid by part of a cell: the phase (rows,
+        cols; see `reading.cell_phases`) at which the periods of the likeliest grid's central
+        window agree most. Read once."""
         window = central(self.reading.image, self.sync.window)
-        others = [
-            map_at(window, phase, self.extractor, self.model)
-            for phase in half_cell_phases(self.model)[1:]
+        phases = cell_phases(self.model)
+        agreements = [
+            agreement(map_at(window, phase, self.extractor, self.model), self.model)
+            for phase in phases
         ]
-        return [self.window_map(), *others]
+        return phases[int(np.argmax(agreements))]
 
-    def framed(self) -> list[np.ndarray]:
-        """`window_maps` as soft planes under unknown cyclic shifts (see `reading.in_frame`)."""
-        return [in_frame(bit_map, self.model) for bit_map in self.window_maps]
-
-    def phase_map(self, index: int) -> np.ndarray:
-        """The likeliest grid's whole image read at half-cell phase `index` (of `framed`)."""
-        if index == 0:
+    @cached_property
+    def phase_map(self) -> np.ndarray:
+        """The likeliest grid's whole image read at `phase`. Read once."""
+        if self.phase == (0, 0):
             return self.reading.bit_map
-        phase = half_cell_phases(self.model)[index]
-        return map_at(self.reading.image, phase, self.extractor, self.model)
+        return map_at(self.reading.image, self.phase, self.extractor, self.model)
 
     def at_origins(self, bit_map: np.ndarray, shift: tuple[int, int]) -> Iterator[np.ndarray]:
         """The soft whitened plane of `bit_map`, its cyclic `shift` found, at every place its
@@ -180,14 +180,12 @@ class Search:
             yield self.layout.fold(bit_map, origin)
 
     def aligned(self, expected: np.ndarray) -> Iterator[np.ndarray]:
-        """For a crop off the centre: at every half-cell phase, the readings `at_origins` of
-        the cyclic shift under which the plane best matches `expected` (a binary whitened
-        plane), all its bits compared, the keyed ones as they came."""
-        for index in range(len(half_cell_phases(self.model))):
-            bit_map = self.phase_map(index)
-            matches = shift_matches(expected > 0.5, in_frame(bit_map, self.model) > 0.5)
-            shift = np.unravel_index(np.argmax(matches), matches.shape)
-            yield from self.at_origins(bit_map, (int(shift[0]), int(shift[1])))
+        """For a crop off the centre: the readings `at_origins` of `phase_map` under the cyclic
+        shift under which its plane best matches `expected` (a binary whitened plane), all its
+        bits compared, the keyed ones as they came."""
+        matches = shift_matches(expected > 0.5, in_frame(self.phase_map, self.model) > 0.5)
+        shift = np.unravel_index(np.argmax(matches), matches.shape)
+        yield from self.at_origins(self.phase_map, (int(shift[0]), int(shift[1])))
 
     def _count(self, in_place: int = 0, aligned: int = 0) -> None:
         self.tried = Tries(self.tried.in_place + in_place, self.tried.aligned + aligned)
