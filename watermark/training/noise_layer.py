@@ -137,7 +137,7 @@ class NoiseLayer(keras.layers.Layer):
     def misregister(self, residual: tf.Tensor) -> tf.Tensor:
         """The residual moved by a whole pixel or none, each way, drawn per batch.
 
-        The reader's grid is off by up to a quarter cell after any search (it tries half-cell
+        The reader's grid is off by up to half a pixel after any search (it tries whole-pixel
         phases; a fitted lattice is sub-pixel exact at best), and a code that lives inside the
         cell can read inverted a few pixels off, which no reading can tell from the truth.
         """
