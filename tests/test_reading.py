@@ -8,6 +8,7 @@ import pytest
 from tests.images import monogram, photo
 from watermark.config import MODEL, SYNC
 from watermark.core import attacks
+from watermark.core import lattice as lattices_module
 from watermark.core.lattice import Lattice, find_lattices, rectify, resized_lattices
 from watermark.core.luma import luma
 from watermark.core.metrics import bit_accuracy
@@ -82,6 +83,31 @@ def test_a_photo_without_a_pattern_gets_only_unturned_guesses_without_evidence()
     assert 0 < len(lattices) <= SYNC.unturned_seeds
     for lattice in lattices:
         assert lattice.strength < SYNC.min_strength and abs(lattice.rotation) < 2
+
+
+@pytest.mark.parametrize(
+    ("across", "down"),
+    [((126.05, -22.2), (22.2, 126.05)), ((128.0, 0.0), (0.0, 160.0))],
+    ids=["turned 10°", "stretched 1.25"],
+)
+def test_a_lattice_seen_only_in_all_its_faint_points_is_seeded(across, down):
+    """As on a dark textured photo turned or stretched: each of the mark's peaks is below
+    `min_strength` (no peak seeds it), among the photo's own stray peaks; together they are
+    evidence."""
+    size, longest = 2 * 460 + 1, 457
+    strength = np.random.default_rng(0).normal(0, 1, (size, size)).astype(np.float32)
+    basis = np.array([across, down])
+    for step in lattices_module._lattice_steps(basis, longest, SYNC.min_period):
+        for x, y in (step @ basis, -(step @ basis)):
+            strength[round(y) + size // 2, round(x) + size // 2] = 4.5
+    seeds = lattices_module._warped_seeds(strength, longest, SYNC)
+    fits = [lattices_module._fit(strength, *seed, longest, SYNC) for seed in seeds]
+    assert any(
+        fit is not None
+        and fit.strength >= SYNC.warped_strength
+        and np.allclose([fit.across, fit.down], basis, atol=1.0)
+        for fit in fits
+    )
 
 
 def test_rectify_undoes_rotation_and_scale_about_the_centre():

@@ -65,6 +65,8 @@ class SyncConfig:
     max_divisor: int = 4  # a seed may be up to this many periods long
     fits_per_image: int = 24  # seed pairs fitted to the whole lattice (the strongest)
     unturned_seeds: int = 6  # and unturned square lattices, seeded by their period alone
+    warped_seeds: int = 4  # turned square and stretched lattices seeded by all their points
+    warped_strength: float = 7.0  # the evidence they need: picked from far more lattices
     fit_reach: float = 2.5  # periods: a lattice is fitted to nearer points first, then to all
     guess_weight: float = 0.1  # of a seed in its lattice's fit (a peak of strength z weighs √z)
     fit_tolerance: float = 3.0  # px a fitted period may move from its seed

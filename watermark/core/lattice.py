@@ -65,11 +65,13 @@ def find_lattices(luma: np.ndarray, config: SyncConfig) -> list[Lattice]:
         return []  # a flat image
     strength, zones = _peak_strength(_autocorrelation(detail, longest + 3), longest, config)
     found: list[Lattice] = []
-    for across, down in _square_seeds(strength, zones, config):
+    seeds = [(seed, config.min_strength) for seed in _square_seeds(strength, zones, config)]
+    seeds += [(seed, config.warped_strength) for seed in _warped_seeds(strength, longest, config)]
+    for (across, down), needed in seeds:
         lattice = _fit(strength, across, down, longest, config)
         if (
             lattice is not None
-            and lattice.strength >= config.min_strength
+            and lattice.strength >= needed
             and not any(_same(lattice, known, config.fit_tolerance) for known in found)
         ):
             found.append(lattice)
@@ -129,26 +131,84 @@ def _square_seeds(
 def _unturned_seeds(
     strength: np.ndarray, longest: int, config: SyncConfig
 ) -> list[tuple[np.ndarray, np.ndarray]]:
-    """(across, down) of the `unturned_seeds` unturned square lattices whose points one period
-    across, down and diagonally are jointly strongest, by whole-pixel period (`_fit` refines)."""
+    """(across, down) of the `unturned_seeds` unturned square lattices whose points are jointly
+    strongest, by whole-pixel period (`_fit` refines)."""
+    squares = _stretched_bases(_periods(longest, config), max_aspect=1.0)
+    return _strongest_bases(strength, squares, config.unturned_seeds)
+
+
+def _warped_seeds(
+    strength: np.ndarray, longest: int, config: SyncConfig
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(across, down) of the `warped_seeds` turned square lattices (within `max_rotation`) and
+    as many unturned stretched ones (aspect within `max_aspect`) whose points are jointly
+    strongest. On a textured photo no single peak of a turned or stretched mark may stand out
+    enough to seed it (see `_square_seeds`), while its lattice's points, taken together, do."""
+    periods = _periods(longest, config)
+    families = (
+        _turned_bases(periods, config.max_rotation),
+        _stretched_bases(periods, config.max_aspect),
+    )
+    return [
+        (_peak_or_guess(strength, across), _peak_or_guess(strength, down))
+        for bases in families
+        for across, down in _strongest_bases(strength, bases, config.warped_seeds)
+    ]
+
+
+def _peak_or_guess(strength: np.ndarray, guess: np.ndarray) -> np.ndarray:
+    """The peak near `guess` to sub-pixel (a seed's whole-pixel error, grown over the
+    lattice's farther points, would lead `_fit` astray), or `guess` where there is none."""
+    peak = _refine(strength, guess)
+    return guess if peak is None else peak[0]
+
+
+def _periods(longest: int, config: SyncConfig) -> np.ndarray:
+    """Every whole-pixel period searched."""
+    return np.arange(int(np.ceil(config.min_period)), longest + 1, dtype=float)
+
+
+def _turned_bases(periods: np.ndarray, max_rotation: float) -> np.ndarray:
+    """(n, 2, 2) bases (across, down; (x, y) each) of square lattices of `periods` turned by up
+    to `max_rotation` degrees, in steps that move a lattice's diagonal point by a pixel."""
+    limit = np.radians(max_rotation)
+    angles = [np.arange(-limit, limit, 1.0 / (np.sqrt(2.0) * period)) for period in periods]
+    length = np.repeat(periods, [len(steps) for steps in angles])[:, None]
+    angle = np.concatenate(angles)
+    across = length * np.stack([np.cos(angle), -np.sin(angle)], axis=1)
+    return np.stack([across, length * np.stack([np.sin(angle), np.cos(angle)], axis=1)], axis=1)
+
+
+def _stretched_bases(periods: np.ndarray, max_aspect: float) -> np.ndarray:
+    """(n, 2, 2) bases of unturned lattices `periods` across and a whole number of px down,
+    up to `max_aspect` times longer or shorter."""
+    downs = [np.arange(np.ceil(period / max_aspect), period * max_aspect + 1) for period in periods]
+    across = np.repeat(periods, [len(lengths) for lengths in downs])
+    down, zero = np.concatenate(downs), np.zeros_like(across)
+    return np.stack([np.stack([across, zero], axis=1), np.stack([zero, down], axis=1)], axis=1)
+
+
+def _strongest_bases(
+    strength: np.ndarray, bases: np.ndarray, count: int
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The `count` lattices of `bases` ((n, 2, 2): across and down, (x, y) each) whose points
+    one period across, down and diagonally are jointly strongest, each at least `spacing` px
+    from a stronger one (nearer, it is that one: `_fit` refines)."""
     centre = np.array(strength.shape) // 2
     near = cv2.dilate(strength, np.ones((3, 3), np.uint8))  # a point may fall between pixels
-    spacing = 2  # px: periods nearer than this to a better one are that one
-    periods = np.arange(int(np.ceil(config.min_period)), longest + 1)
-    points = np.array([(1, 0), (0, 1), (1, 1), (1, -1)])  # (x, y) in periods
-    xs = centre[1] + points[:, 0, None] * periods[None, :]
-    ys = centre[0] + points[:, 1, None] * periods[None, :]
-    scores = near[ys, xs].mean(axis=0)
-    peaks = [
-        i
-        for i in range(len(periods))
-        if scores[i] == scores[max(i - spacing, 0) : i + spacing + 1].max()
-    ]
-    peaks.sort(key=lambda i: -scores[i])
-    return [
-        (np.array([periods[i], 0.0]), np.array([0.0, periods[i]]))
-        for i in peaks[: config.unturned_seeds]
-    ]
+    points = np.array([(1, 0), (0, 1), (1, 1), (1, -1)], float)  # in periods
+    xy = np.rint(np.einsum("pk,nkc->npc", points, bases)).astype(int) + centre[::-1]
+    inside = np.all((xy >= 0) & (xy < np.array(strength.shape)[::-1]), axis=(1, 2))
+    bases, xy = bases[inside], xy[inside]
+    scores = near[xy[..., 1], xy[..., 0]].mean(axis=1)
+    spacing = 3  # px
+    chosen: list[np.ndarray] = []
+    for index in np.argsort(-scores):
+        if len(chosen) == count:
+            break
+        if all(np.abs(bases[index] - known).max() >= spacing for known in chosen):
+            chosen.append(bases[index])
+    return [(basis[0], basis[1]) for basis in chosen]
 
 
 def _stretched_partner(
