@@ -12,7 +12,13 @@ from watermark.core import lattice as lattices_module
 from watermark.core.lattice import Lattice, find_lattices, rectify, resized_lattices
 from watermark.core.luma import luma
 from watermark.core.metrics import bit_accuracy
-from watermark.core.reading import picture_score
+from watermark.core.reading import (
+    _off_phase_consistencies,
+    central,
+    consistency,
+    map_at,
+    picture_score,
+)
 
 
 def periodic_texture(height: int, width: int, period: int = 128, seed: int = 0) -> np.ndarray:
@@ -202,3 +208,13 @@ def test_a_turned_random_plane_is_read_the_right_way_round(watermarker, attack, 
     reading = watermarker.read(attacks.apply(marked, attack), key="k")
     assert str(reading.orientation) == orientation
     assert bit_accuracy(plane, reading.plane) >= 0.9
+
+
+def test_a_grid_half_a_cell_off_reads_most_consistently_half_a_cell_on(watermarker, marked_photo):
+    """A crop 2 rows and 2 columns past a cell's corner: `locate` ranks such a grid by its
+    best half-cell phase, (2, 2) here, not by its own."""
+    marked, _ = marked_photo
+    window = central(luma(marked)[2:514, 2:514] / np.float32(255), SYNC.window)
+    own = consistency(map_at(window, (0, 0), watermarker.extractor, MODEL), MODEL)
+    others = _off_phase_consistencies(window, watermarker.extractor, MODEL)
+    assert others[-1] == max(others) > own

@@ -82,14 +82,30 @@ def locate(
     for index, candidate in enumerate(candidates[1:], start=1):
         if max(scores) >= config.consistent:
             break
-        window_map = _read(central(candidate.image, config.window), extractor, model)
+        window = central(candidate.image, config.window)
+        window_map = _read(window, extractor, model)
         candidates[index] = Grid(candidate.image, candidate.lattice, window_map)
         scores.append(consistency(window_map, model))
+        if candidate.lattice is not None and candidate.lattice.strength >= config.min_strength:
+            scores[-1] = max([scores[-1], *_off_phase_consistencies(window, extractor, model)])
     best = int(np.argmax(scores))
     image, lattice = candidates[best].image, candidates[best].lattice
     bit_map = native if best == 0 else _read(image, extractor, model)
     others = tuple(grid for index, grid in enumerate(candidates) if index != best)
     return Reading(bit_map, lattice, image, others)
+
+
+def _off_phase_consistencies(
+    window: np.ndarray, extractor: Network, model: ModelConfig
+) -> list[float]:
+    """How consistently `window` reads at the half-cell phases other than its own. A lattice
+    seen in the copy may be of a crop off the centre, which moves the grid by part of a cell,
+    and a textured photo read off its phase reads inconsistently: ranked at its own phase only,
+    the right lattice could lose to a wrong one. The nearest half-cell phase is at most a pixel
+    off (`search.Search.phase` then finds the whole-pixel one)."""
+    half = model.cell // 2
+    phases = ((0, half), (half, 0), (half, half))
+    return [consistency(map_at(window, phase, extractor, model), model) for phase in phases]
 
 
 def window_plane(grid: Grid, extractor: Network, layout: Layout, config: SyncConfig) -> np.ndarray:
