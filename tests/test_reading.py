@@ -13,9 +13,10 @@ from watermark.core.lattice import Lattice, find_lattices, rectify, resized_latt
 from watermark.core.luma import luma
 from watermark.core.metrics import bit_accuracy
 from watermark.core.reading import (
-    _off_phase_consistencies,
+    _scanned_grid,
     central,
     consistency,
+    half_cell_shifts,
     map_at,
     picture_score,
 )
@@ -216,5 +217,26 @@ def test_a_grid_half_a_cell_off_reads_most_consistently_half_a_cell_on(watermark
     marked, _ = marked_photo
     window = central(luma(marked)[2:514, 2:514] / np.float32(255), SYNC.window)
     own = consistency(map_at(window, (0, 0), watermarker.extractor, MODEL), MODEL)
-    others = _off_phase_consistencies(window, watermarker.extractor, MODEL)
+    others = [
+        consistency(map_at(view(window), (0, 0), watermarker.extractor, MODEL), MODEL)
+        for view in half_cell_shifts(MODEL)
+    ]
     assert others[-1] == max(others) > own
+
+
+def test_a_period_too_long_for_the_autocorrelation_is_found_by_how_consistently_it_reads(
+    watermarker, marked_photo
+):
+    """A centred crop of a marked photo, enlarged 1.5×: 2¼ periods of 192 px on its short side,
+    the range `_scanned_grid` scans."""
+    marked, _ = marked_photo
+    crop = luma(marked[240:528, 320:704]) / np.float32(255)
+    enlarged = cv2.resize(crop, (576, 432), interpolation=cv2.INTER_CUBIC)
+    grid = _scanned_grid(enlarged, watermarker.extractor, MODEL, SYNC)
+    assert grid is not None and grid.lattice.period == pytest.approx(192, rel=0.01)
+    assert consistency(grid.window_map, MODEL) > 0.5
+
+
+def test_no_period_is_scanned_where_the_copy_holds_too_few():
+    tiny = np.full((70, 300), 0.5, np.float32)  # fewer than 1.4 periods of the shortest (56)
+    assert _scanned_grid(tiny, lambda image: image, MODEL, SYNC) is None

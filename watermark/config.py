@@ -73,6 +73,10 @@ class SyncConfig:
     max_candidates: int = 6  # lattices with evidence proposed (besides the unturned seeds)
     max_rectified_side: int = 2048  # px: a lattice asking for more is not the mark's
     window: int = 512  # px: central window on which candidate grids and orientations are read
+    phased_lattices: int = 3  # the strongest lattices seen, ranked at every half-cell phase
+    scan_periods: float = 2.5  # periods scanned: those the short side holds fewer times than this
+    scan_step: float = 0.01  # relative step between periods scanned
+    scan_window: int = 256  # px: central window on which each scanned period is read
     consistent: float = 0.95  # a grid whose reading is this consistent is taken, no more tried
     picture_agreement: float = 0.3  # neighbour agreement that makes a read plane a picture
     keyed_clearness: float = 6.5  # robust z of the place the keyed cells put a crop at

@@ -13,8 +13,9 @@ map (see `nets.runtime`), so everything here stays plain numpy.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Protocol
 
 import numpy as np
@@ -23,6 +24,8 @@ from ..config import ModelConfig, SyncConfig
 from .lattice import Lattice, find_lattices, rectify, resized_lattices
 from .layout import Layout
 from .tiling import fold, keyed_cells
+
+View = Callable[[np.ndarray], np.ndarray]  # an image seen another way: shifted, turned back
 
 
 class Network(Protocol):
@@ -57,6 +60,7 @@ def locate(
     extractor: Network,
     model: ModelConfig,
     config: SyncConfig,
+    turns: Sequence[View] = (),
 ) -> Reading:
     """Read `luma` (analysis resolution, from a copy of `shape`) on the mark's grid.
 
@@ -69,16 +73,22 @@ def locate(
     with no search; and a lattice of the photo's own periodic
     texture, ranked first, costs time, not the mark, unless the texture itself reads
     consistently. The candidates not taken are kept in `Reading.others` for `search`.
+
+    Each candidate is ranked by the most consistent of its readings that may be the right
+    one: the copy as it is also undone by each of `turns` (a copy turned or mirrored whole
+    keeps its grid, but read upright a textured one reads inconsistently), a lattice seen in
+    the copy also at the other half-cell phases (see `half_cell_shifts`). The choice is made
+    without the mark, so it costs `verify` no hypotheses.
     """
     native = _read(luma, extractor, model)
     candidates = [Grid(luma, None, central(native, config.window // model.cell))]
     scores = [consistency(candidates[0].window_map, model)]
     if scores[0] < config.consistent:
-        lattices = find_lattices(luma, config)
-        for lattice in resized_lattices(shape, luma.shape, model) + lattices:
-            rectified = rectify(luma, lattice, model)
-            if rectified is not luma and max(rectified.shape) <= config.max_rectified_side:
-                candidates.append(Grid(rectified, lattice))
+        window = central(luma, config.window)
+        scores[0] = max([scores[0], *_consistencies(window, turns, extractor, model)])
+    if scores[0] < config.consistent:
+        candidates += _rectified_grids(luma, shape, model, config)
+    phased = _phased_strength([grid.lattice for grid in candidates[1:]], config)
     for index, candidate in enumerate(candidates[1:], start=1):
         if max(scores) >= config.consistent:
             break
@@ -86,8 +96,14 @@ def locate(
         window_map = _read(window, extractor, model)
         candidates[index] = Grid(candidate.image, candidate.lattice, window_map)
         scores.append(consistency(window_map, model))
-        if candidate.lattice is not None and candidate.lattice.strength >= config.min_strength:
-            scores[-1] = max([scores[-1], *_off_phase_consistencies(window, extractor, model)])
+        if candidate.lattice is not None and candidate.lattice.strength >= phased:
+            shifted = _consistencies(window, half_cell_shifts(model), extractor, model)
+            scores[-1] = max([scores[-1], *shifted])
+    if max(scores) < config.consistent and max(shape) < model.work_long_side:
+        scanned = _scanned_grid(luma, extractor, model, config)
+        if scanned is not None:
+            candidates.append(scanned)
+            scores.append(consistency(scanned.window_map, model))
     best = int(np.argmax(scores))
     image, lattice = candidates[best].image, candidates[best].lattice
     bit_map = native if best == 0 else _read(image, extractor, model)
@@ -95,17 +111,84 @@ def locate(
     return Reading(bit_map, lattice, image, others)
 
 
-def _off_phase_consistencies(
-    window: np.ndarray, extractor: Network, model: ModelConfig
-) -> list[float]:
-    """How consistently `window` reads at the half-cell phases other than its own. A lattice
-    seen in the copy may be of a crop off the centre, which moves the grid by part of a cell,
-    and a textured photo read off its phase reads inconsistently: ranked at its own phase only,
-    the right lattice could lose to a wrong one. The nearest half-cell phase is at most a pixel
-    off (`search.Search.phase` then finds the whole-pixel one)."""
+def _rectified_grids(
+    luma: np.ndarray, shape: tuple[int, int], model: ModelConfig, config: SyncConfig
+) -> list[Grid]:
+    """The copy rectified as if only resized, then for each lattice found (unread)."""
+    grids = []
+    for lattice in resized_lattices(shape, luma.shape, model) + find_lattices(luma, config):
+        rectified = rectify(luma, lattice, model)
+        if rectified is not luma and max(rectified.shape) <= config.max_rectified_side:
+            grids.append(Grid(rectified, lattice))
+    return grids
+
+
+def _phased_strength(lattices: list[Lattice | None], config: SyncConfig) -> float:
+    """The evidence a lattice needs to be ranked at every half-cell phase too (see
+    `half_cell_shifts`): a lattice seen in the copy (a crop's), and among the `phased_lattices`
+    strongest, which bounds the cost."""
+    strengths = sorted(lattice.strength for lattice in lattices if lattice is not None)
+    strongest = strengths[-config.phased_lattices :] or [np.inf]
+    return max(config.min_strength, strongest[0])
+
+
+def _scanned_grid(
+    luma: np.ndarray, extractor: Network, model: ModelConfig, config: SyncConfig
+) -> Grid | None:
+    """The grid of the unturned square lattice, of a period too long for the copy's
+    autocorrelation to show (fewer than `scan_periods` periods on the short side: a small crop
+    of a large photo), that reads most consistently: periods in steps of `scan_step`, each
+    read on a `scan_window` window, the best then on the usual one. On a textured crop the
+    lattice's few peaks are lost in the photo's own, but its grid still reads consistently.
+    One candidate, chosen without the mark. None if no such period fits. `locate` scans
+    only copies smaller than the working size (a crop of a photo larger than them, at its
+    own scale): on a larger copy it would cost more than the rest of the search."""
+    short = min(luma.shape)
+    low = max(short / config.scan_periods, config.min_period)
+    periods = np.exp(np.arange(np.log(low), np.log(short / config.min_periods), config.scan_step))
+    lattices = [
+        Lattice(np.array([period, 0.0]), np.array([0.0, period]), 0.0) for period in periods
+    ]
+    if not lattices:
+        return None
+    period_px = model.plane_size * model.cell
+    scores = []
+    for lattice in lattices:  # rectified around the window only
+        needed = (config.scan_window + 2 * model.cell) * lattice.period / period_px
+        around = _symmetric_centre(luma, needed)
+        window = central(rectify(around, lattice, model), config.scan_window)
+        scores.append(consistency(_read(window, extractor, model), model))
+    lattice = lattices[int(np.argmax(scores))]
+    image = rectify(luma, lattice, model)
+    return Grid(image, lattice, _read(central(image, config.window), extractor, model))
+
+
+def _symmetric_centre(image: np.ndarray, size: float) -> np.ndarray:
+    """The centred part of `image` at least `size` px on each side (or all of it), cut
+    equally from both ends so that its centre is the image's to the sub-pixel."""
+    margins = [max(0, int(side - size) // 2) for side in image.shape]
+    return image[margins[0] : image.shape[0] - margins[0], margins[1] : image.shape[1] - margins[1]]
+
+
+def half_cell_shifts(model: ModelConfig) -> tuple[View, ...]:
+    """Views of a window at the half-cell phases other than its own. A lattice seen in the copy
+    may be of a crop off the centre, which moves the grid by part of a cell, and a textured
+    photo read off its phase reads inconsistently: ranked at its own phase only, the right
+    lattice could lose to a wrong one. The nearest half-cell phase is at most a pixel off
+    (`search.Search.phase` then finds the whole-pixel one)."""
     half = model.cell // 2
-    phases = ((0, half), (half, 0), (half, half))
-    return [consistency(map_at(window, phase, extractor, model), model) for phase in phases]
+    return tuple(partial(_shifted, phase=phase) for phase in ((0, half), (half, 0), (half, half)))
+
+
+def _shifted(image: np.ndarray, phase: tuple[int, int]) -> np.ndarray:
+    return image[phase[0] :, phase[1] :]
+
+
+def _consistencies(
+    window: np.ndarray, views: Sequence[View], extractor: Network, model: ModelConfig
+) -> list[float]:
+    """How consistently `window` reads in each of `views`."""
+    return [consistency(_read(view(window), extractor, model), model) for view in views]
 
 
 def window_plane(grid: Grid, extractor: Network, layout: Layout, config: SyncConfig) -> np.ndarray:
@@ -202,7 +285,7 @@ def map_at(
     image: np.ndarray, phase: tuple[int, int], extractor: Network, model: ModelConfig
 ) -> np.ndarray:
     """The soft bit map read from `image` shifted by `phase` (rows, cols)."""
-    return _read(image[phase[0] :, phase[1] :], extractor, model)
+    return _read(_shifted(image, phase), extractor, model)
 
 
 def in_frame(bit_map: np.ndarray, model: ModelConfig) -> np.ndarray:
