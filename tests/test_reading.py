@@ -13,6 +13,7 @@ from watermark.core.lattice import Lattice, find_lattices, rectify, resized_latt
 from watermark.core.luma import luma
 from watermark.core.metrics import bit_accuracy
 from watermark.core.reading import (
+    _phased_strength,
     _scanned_grid,
     central,
     consistency,
@@ -240,3 +241,10 @@ def test_a_period_too_long_for_the_autocorrelation_is_found_by_how_consistently_
 def test_no_period_is_scanned_where_the_copy_holds_too_few():
     tiny = np.full((70, 300), 0.5, np.float32)  # fewer than 1.4 periods of the shortest (56)
     assert _scanned_grid(tiny, lambda image: image, MODEL, SYNC) is None
+
+
+def test_only_the_strongest_lattices_seen_are_ranked_at_every_half_cell_phase():
+    lattices = [None] + [Lattice(np.zeros(2), np.zeros(2), s) for s in (0, 3, 6, 9, 12, 20)]
+    assert _phased_strength(lattices, SYNC) == 9  # the 3 strongest
+    assert _phased_strength(lattices[:4], SYNC) == SYNC.min_strength  # 6 is seen, 0 and 3 not
+    assert _phased_strength([None], SYNC) == np.inf
