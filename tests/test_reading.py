@@ -225,7 +225,7 @@ def test_a_grid_half_a_cell_off_reads_most_consistently_half_a_cell_on(watermark
     assert others[-1] == max(others) > own
 
 
-def test_a_period_too_long_for_the_autocorrelation_is_found_by_how_consistently_it_reads(
+def test_a_period_repeated_too_few_times_is_found_by_how_consistently_it_reads(
     watermarker, marked_photo
 ):
     """A centred crop of a marked photo, enlarged 1.5×: 2¼ periods of 192 px on its short side,
@@ -248,3 +248,11 @@ def test_only_the_strongest_lattices_seen_are_ranked_at_every_half_cell_phase():
     assert _phased_strength(lattices, SYNC) == 9  # the 3 strongest
     assert _phased_strength(lattices[:4], SYNC) == SYNC.min_strength  # 6 is seen, 0 and 3 not
     assert _phased_strength([None], SYNC) == np.inf
+
+
+def test_the_scan_proposes_no_grid_the_copy_already_has(watermarker, marked_photo):
+    """A centred crop at the mark's own period (128 px, in the scanned range at this size):
+    the best period is the copy's own grid, which `locate` reads already."""
+    marked, _ = marked_photo
+    crop = luma(marked[224:544, 352:672]) / np.float32(255)  # 320 × 320 about the centre
+    assert _scanned_grid(crop, watermarker.extractor, MODEL, SYNC) is None

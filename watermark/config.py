@@ -75,7 +75,7 @@ class SyncConfig:
     window: int = 512  # px: central window on which candidate grids and orientations are read
     phased_lattices: int = 3  # the strongest lattices seen, ranked at every half-cell phase
     scan_periods: float = 2.5  # periods scanned: those the short side holds fewer times than this
-    scan_step: float = 0.01  # relative step between periods scanned
+    scan_step: float = 0.01  # step in log period between periods scanned (1%)
     scan_window: int = 256  # px: central window on which each scanned period is read
     consistent: float = 0.95  # a grid whose reading is this consistent is taken, no more tried
     picture_agreement: float = 0.3  # neighbour agreement that makes a read plane a picture

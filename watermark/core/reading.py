@@ -75,10 +75,12 @@ def locate(
     consistently. The candidates not taken are kept in `Reading.others` for `search`.
 
     Each candidate is ranked by the most consistent of its readings that may be the right
-    one: the copy as it is also undone by each of `turns` (a copy turned or mirrored whole
-    keeps its grid, but read upright a textured one reads inconsistently), a lattice seen in
-    the copy also at the other half-cell phases (see `half_cell_shifts`). The choice is made
-    without the mark, so it costs `verify` no hypotheses.
+    one: the copy as it is (only it) also undone by each of `turns` (a copy turned or mirrored
+    whole keeps its grid, but read upright a textured one reads inconsistently), the
+    strongest lattices seen in the copy also at the other half-cell phases (see
+    `half_cell_shifts`). The choice is made without the mark, so it costs `verify` no
+    hypotheses. Where none reads consistently, a small copy's scanned period
+    (`_scanned_grid`) is one more candidate.
     """
     native = _read(luma, extractor, model)
     candidates = [Grid(luma, None, central(native, config.window // model.cell))]
@@ -101,7 +103,7 @@ def locate(
             scores[-1] = max([scores[-1], *shifted])
     if max(scores) < config.consistent and max(shape) < model.work_long_side:
         scanned = _scanned_grid(luma, extractor, model, config)
-        if scanned is not None:
+        if scanned is not None:  # every candidate was read and scored: the lists still align
             candidates.append(scanned)
             scores.append(consistency(scanned.window_map, model))
     best = int(np.argmax(scores))
@@ -135,23 +137,27 @@ def _phased_strength(lattices: list[Lattice | None], config: SyncConfig) -> floa
 def _scanned_grid(
     luma: np.ndarray, extractor: Network, model: ModelConfig, config: SyncConfig
 ) -> Grid | None:
-    """The grid of the unturned square lattice, of a period too long for the copy's
-    autocorrelation to show (fewer than `scan_periods` periods on the short side: a small crop
-    of a large photo), that reads most consistently: periods in steps of `scan_step`, each
-    read on a `scan_window` window, the best then on the usual one. On a textured crop the
-    lattice's few peaks are lost in the photo's own, but its grid still reads consistently.
-    One candidate, chosen without the mark. None if no such period fits. `locate` scans
-    only copies smaller than the working size (a crop of a photo larger than them, at its
-    own scale): on a larger copy it would cost more than the rest of the search."""
-    short = min(luma.shape)
-    low = max(short / config.scan_periods, config.min_period)
+    """The grid of the unturned square lattice, of a period the copy holds too few times for
+    its autocorrelation's peaks to stand out (fewer than `scan_periods` times on the short
+    side: a small crop of a large photo), that reads most consistently: periods a factor
+    e^`scan_step` apart, each read on a `scan_window` window, the best then on the usual one.
+    On a textured crop the lattice's few peaks are lost in the photo's own, but its grid
+    still reads consistently. One candidate, chosen without the mark; None if no period fits
+    (within `max_rectified_side`) or the best is the copy's own grid (a candidate already).
+    `locate` scans only copies smaller than the working size (a crop of a photo larger than
+    them, at its own scale): on a larger copy it would cost more than the rest of the search."""
+    short, period_px = min(luma.shape), model.plane_size * model.cell
+    low = max(
+        short / config.scan_periods,
+        config.min_period,
+        max(luma.shape) * period_px / config.max_rectified_side,
+    )
     periods = np.exp(np.arange(np.log(low), np.log(short / config.min_periods), config.scan_step))
     lattices = [
         Lattice(np.array([period, 0.0]), np.array([0.0, period]), 0.0) for period in periods
     ]
     if not lattices:
         return None
-    period_px = model.plane_size * model.cell
     scores = []
     for lattice in lattices:  # rectified around the window only
         needed = (config.scan_window + 2 * model.cell) * lattice.period / period_px
@@ -160,6 +166,8 @@ def _scanned_grid(
         scores.append(consistency(_read(window, extractor, model), model))
     lattice = lattices[int(np.argmax(scores))]
     image = rectify(luma, lattice, model)
+    if image is luma:
+        return None
     return Grid(image, lattice, _read(central(image, config.window), extractor, model))
 
 
