@@ -54,3 +54,29 @@ def test_a_crop_by_part_of_a_cell_is_read_at_its_phase(watermarker):
     luma = (luma_of(marked[101:613, 302:942]) / np.float32(255)).astype(np.float32)
     search = Search(luma, luma.shape, watermarker.extractor, layout(None), SYNC)
     assert search.reading.lattice is None and search.phase == (3, 2)
+
+
+def test_the_turned_readings_locate_made_are_not_made_again():
+    """A copy that reads consistently only mirrored back (the stand-in extractor sees the
+    bright left column on the right): `locate` reads its turned windows to rank it, and
+    `Search.turned` gives those readings back, no new read."""
+    plane = np.random.default_rng(1).random((32, 32)).astype(np.float32)
+    calls = []
+
+    def mirror_reader(image: np.ndarray) -> np.ndarray:
+        calls.append(image.shape)
+        if image[0, :, -1, 0].min() < 1.0:
+            return coin_extractor(image)
+        rows, cols = image.shape[1] // MODEL.cell, image.shape[2] // MODEL.cell
+        return np.tile(plane, (rows // 32, cols // 32))[None, ..., None]
+
+    luma = (luma_of(photo(512, 512, seed=4)) / np.float32(255)).astype(np.float32)
+    luma[:, 0] = 1.0
+    search = Search(luma, luma.shape, mirror_reader, layout("k"), SYNC)
+    assert search.reading.lattice is None and len(search.reading.turned_maps) == 7
+    before = len(calls)
+    turned = [bit_map for _, bit_map in search.turned()]
+    assert len(calls) == before
+    assert all(
+        np.array_equal(a, b) for a, b in zip(turned, search.reading.turned_maps, strict=True)
+    )

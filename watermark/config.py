@@ -67,6 +67,7 @@ class SyncConfig:
     unturned_seeds: int = 6  # and unturned square lattices, seeded by their period alone
     warped_seeds: int = 4  # turned square and stretched lattices seeded by all their points
     warped_strength: float = 7.0  # the evidence they need: picked from far more lattices
+    seed_spacing: float = 3.0  # px: a seed lattice nearer a stronger one is that one
     fit_reach: float = 2.5  # periods: a lattice is fitted to nearer points first, then to all
     guess_weight: float = 0.1  # of a seed in its lattice's fit (a peak of strength z weighs √z)
     fit_tolerance: float = 3.0  # px a fitted period may move from its seed

@@ -134,7 +134,7 @@ def _unturned_seeds(
     """(across, down) of the `unturned_seeds` unturned square lattices whose points are jointly
     strongest, by whole-pixel period (`_fit` refines)."""
     squares = _stretched_bases(_periods(longest, config), max_aspect=1.0)
-    return _strongest_bases(strength, squares, config.unturned_seeds)
+    return _strongest_bases(strength, squares, config.unturned_seeds, config.seed_spacing)
 
 
 def _warped_seeds(
@@ -152,7 +152,9 @@ def _warped_seeds(
     return [
         (_peak_or_guess(strength, across), _peak_or_guess(strength, down))
         for bases in families
-        for across, down in _strongest_bases(strength, bases, config.warped_seeds)
+        for across, down in _strongest_bases(
+            strength, bases, config.warped_seeds, config.seed_spacing
+        )
     ]
 
 
@@ -189,7 +191,7 @@ def _stretched_bases(periods: np.ndarray, max_aspect: float) -> np.ndarray:
 
 
 def _strongest_bases(
-    strength: np.ndarray, bases: np.ndarray, count: int
+    strength: np.ndarray, bases: np.ndarray, count: int, spacing: float
 ) -> list[tuple[np.ndarray, np.ndarray]]:
     """The `count` lattices of `bases` ((n, 2, 2): across and down, (x, y) each) whose points
     one period across, down and diagonally are jointly strongest, each at least `spacing` px
@@ -201,7 +203,6 @@ def _strongest_bases(
     inside = np.all((xy >= 0) & (xy < np.array(strength.shape)[::-1]), axis=(1, 2))
     bases, xy = bases[inside], xy[inside]
     scores = near[xy[..., 1], xy[..., 0]].mean(axis=1)
-    spacing = 3  # px
     chosen: list[np.ndarray] = []
     for index in np.argsort(-scores):
         if len(chosen) == count:

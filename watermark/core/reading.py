@@ -52,6 +52,8 @@ class Reading:
     lattice: Lattice | None
     image: np.ndarray  # the luma read: rectified when the lattice was undone
     others: tuple[Grid, ...] = ()  # the other grids `locate` considered, likeliest first
+    turned_maps: tuple[np.ndarray, ...] = ()  # its central window read undone by each turn,
+    # if `locate` read them (to rank the copy as it is, when that is the grid taken)
 
 
 def locate(
@@ -85,9 +87,11 @@ def locate(
     native = _read(luma, extractor, model)
     candidates = [Grid(luma, None, central(native, config.window // model.cell))]
     scores = [consistency(candidates[0].window_map, model)]
+    turned_maps: tuple[np.ndarray, ...] = ()
     if scores[0] < config.consistent:
         window = central(luma, config.window)
-        scores[0] = max([scores[0], *_consistencies(window, turns, extractor, model)])
+        turned_maps = tuple(_read(turn(window), extractor, model) for turn in turns)
+        scores[0] = max([scores[0], *(consistency(bits, model) for bits in turned_maps)])
     if scores[0] < config.consistent:
         candidates += _rectified_grids(luma, shape, model, config)
     phased = _phased_strength([grid.lattice for grid in candidates[1:]], config)
@@ -110,7 +114,7 @@ def locate(
     image, lattice = candidates[best].image, candidates[best].lattice
     bit_map = native if best == 0 else _read(image, extractor, model)
     others = tuple(grid for index, grid in enumerate(candidates) if index != best)
-    return Reading(bit_map, lattice, image, others)
+    return Reading(bit_map, lattice, image, others, turned_maps if best == 0 else ())
 
 
 def _rectified_grids(
@@ -195,7 +199,7 @@ def _shifted(image: np.ndarray, phase: tuple[int, int]) -> np.ndarray:
 def _consistencies(
     window: np.ndarray, views: Sequence[View], extractor: Network, model: ModelConfig
 ) -> list[float]:
-    """How consistently `window` reads in each of `views`."""
+    """How consistently `window` reads in each of `views` (shifted, see `half_cell_shifts`)."""
     return [consistency(_read(view(window), extractor, model), model) for view in views]
 
 

@@ -144,11 +144,15 @@ class Search:
 
     def turned(self) -> Iterator[tuple[Orientation, np.ndarray]]:
         """(orientation, soft bit map) of the likeliest grid's central window turned back, for
-        every orientation but upright."""
+        every orientation but upright (as `locate` read them, if it did)."""
         window = central(self.reading.image, self.sync.window)
-        for orientation in ORIENTATIONS[1:]:
+        for index, orientation in enumerate(ORIENTATIONS[1:]):
             self._count(in_place=1)
-            yield orientation, map_at(orientation.undo(window), (0, 0), self.extractor, self.model)
+            if self.reading.turned_maps:
+                yield orientation, self.reading.turned_maps[index]
+            else:
+                undone = orientation.undo(window)
+                yield orientation, map_at(undone, (0, 0), self.extractor, self.model)
 
     def window_map(self) -> np.ndarray:
         """The soft bit map of the likeliest grid's central window, upright."""
