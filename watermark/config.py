@@ -82,6 +82,7 @@ class SyncConfig:
     consistent: float = 0.95  # a grid whose reading is this consistent is taken, no more tried
     picture_agreement: float = 0.3  # neighbour agreement that makes a read plane a picture
     keyed_clearness: float = 6.5  # robust z of the place the keyed cells put a crop at
+    decoy_layouts: int = 8  # layouts of no key the place must be clearer than (`Layout.placed`)
 
 
 @dataclass(frozen=True)

@@ -348,8 +348,9 @@ class Watermarker:
         `phase`, under which the keyed cells agree as the key says (see `core.layout`); None
         unless clearly found."""
         bit_map = search.phase_map
-        origin, clearness = search.layout.origin(bit_map)
-        if clearness < self.sync_config.keyed_clearness:
+        sync = self.sync_config
+        origin = search.layout.placed(bit_map, sync.decoy_layouts, sync.keyed_clearness)
+        if origin is None:
             return None
         plane = search.layout.fold(bit_map, origin)
         if origin == centre_cell(bit_map.shape):

@@ -40,6 +40,7 @@ from .keys import key_seed
 from .tiling import centre_cell, fold, keyed_cells, tile
 
 _CANVAS_STREAM = 1  # the key's generator stream for the canvas (the whitening takes the first)
+_DECOY_STREAM = 2  # the decoy canvases' (see `Layout.placed`), drawn apart from any key's
 # Periods (down, across) between the keyed cells `Layout.origin` compares: every pair it can.
 _STEPS = ((1, 0), (0, 1), (1, 1), (2, 0), (0, 2))
 
@@ -116,6 +117,21 @@ class Layout:
         clearness = float((score[best] - np.median(score)) / spread)
         return (ranges[0][1] - int(best[0]), ranges[1][1] - int(best[1])), clearness
 
+    def placed(self, bit_map: np.ndarray, decoys: int, floor: float) -> tuple[int, int] | None:
+        """Where the plane's first cell is in a soft bit map, if the keyed cells place it
+        clearly: at least `floor` (see `origin`) and more clearly than any of `decoys` layouts
+        of no key place it in the same map, else None. How clear a wrong place looks depends
+        on the map (a small crop may be at tens of thousands of places, a textured photo reads
+        noisily), so the bar is measured on the map itself: under no mark a key's layout is
+        one more decoy, and beats them all one time in `decoys` + 1."""
+        origin, clearness = self.origin(bit_map)
+        if clearness < floor:
+            return None
+        for decoy in decoy_layouts(decoys, self.config):
+            if decoy.origin(bit_map)[1] >= clearness:
+                return None
+        return origin
+
     def _flip_products(self, spans: list[np.ndarray], step: tuple[int, int]) -> np.ndarray:
         """±1 products of the key's flips at each cell (rows, cols of the plane's own frame, in
         `spans`) and the cell `step` away, where both are keyed; 0 elsewhere."""
@@ -131,9 +147,19 @@ class Layout:
 @lru_cache(maxsize=16)
 def layout(key: str | None = None, config: ModelConfig = MODEL) -> Layout:
     """The layout a key stands for (None: the public key's)."""
-    rng = np.random.default_rng([key_seed(key), _CANVAS_STREAM])
+    return _drawn_layout([key_seed(key), _CANVAS_STREAM], config)
+
+
+@lru_cache(maxsize=4)
+def decoy_layouts(count: int, config: ModelConfig = MODEL) -> tuple[Layout, ...]:
+    """`count` layouts of no key (see `Layout.placed`)."""
+    return tuple(_drawn_layout([_DECOY_STREAM, index], config) for index in range(count))
+
+
+def _drawn_layout(seed: list[int], config: ModelConfig) -> Layout:
     side = config.keyed_canvas
-    return Layout(rng.integers(0, 2, (side, side), dtype=np.uint8), config)
+    canvas = np.random.default_rng(seed).integers(0, 2, (side, side), dtype=np.uint8)
+    return Layout(canvas, config)
 
 
 def _correlation(canvas: np.ndarray, pattern: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
