@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from watermark.config import MODEL
+from watermark.config import MODEL, SYNC
 from watermark.core.layout import layout, tile_origins
 from watermark.core.tiling import fold, keyed_bits, keyed_cells, plane_map
 
@@ -78,17 +78,18 @@ def test_the_key_alone_finds_where_a_crop_off_the_centre_came_from():
     assert unmarked < 6 and other_key < 6
 
 
-def test_a_small_maps_place_must_be_clearer_than_decoys_find_in_it():
+def test_a_small_maps_place_must_be_clearer_than_the_places_decoys_find_in_it():
     """On a small map a wrong place can look clearer than `origin`'s usual bar; `placed` also
     asks it to beat layouts of no key on the same map."""
     rng = np.random.default_rng(3)
     laid = layout("k").apply(plane_map(PLANE, (1024, 1024)))
     soft = np.clip(laid[37 : 37 + 50, 90 : 90 + 80] + rng.normal(0, 0.5, (50, 80)), 0, 1)
-    assert layout("k").placed(soft, decoys=8, floor=6.5) == layout("k").origin(soft)[0]
+    decoys, floor = SYNC.decoy_layouts, SYNC.keyed_clearness
+    assert layout("k").placed(soft, decoys, floor) == (91, 38)
     noise = [rng.random((50, 80)).astype(np.float32) for _ in range(36)]
-    above_floor = sum(layout("k").origin(bits)[1] >= 6.5 for bits in noise)
-    placed = sum(layout("k").placed(bits, decoys=8, floor=6.5) is not None for bits in noise)
-    assert placed < above_floor and placed <= 2 * len(noise) / 9  # one in 9 expected
+    above_floor = sum(layout("k").origin(bits)[1] >= floor for bits in noise)
+    placed = sum(layout("k").placed(bits, decoys, floor) is not None for bits in noise)
+    assert placed < above_floor and placed <= 2 * len(noise) / (decoys + 1)  # 1 in 9 expected
 
 
 def test_a_grid_read_in_place_is_checked_around_its_centre():

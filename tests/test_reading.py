@@ -229,19 +229,15 @@ def test_a_grid_half_a_cell_off_reads_most_consistently_half_a_cell_on(watermark
     assert others[-1] == max(others) > own
 
 
-@pytest.fixture(scope="module")
-def enlarged_crop(marked_photo) -> np.ndarray:
+def test_a_period_repeated_too_few_times_is_found_by_how_consistently_it_reads(
+    watermarker, marked_photo
+):
     """A centred crop of a marked photo, enlarged 1.5×: 2¼ periods of 192 px on its short side,
     the range `_scanned_grid` scans."""
     marked, _ = marked_photo
     crop = luma(marked[240:528, 320:704]) / np.float32(255)
-    return cv2.resize(crop, (576, 432), interpolation=cv2.INTER_CUBIC)
-
-
-def test_a_period_repeated_too_few_times_is_found_by_how_consistently_it_reads(
-    watermarker, enlarged_crop
-):
-    grid = _scanned_grid(enlarged_crop, watermarker.extractor, MODEL, SYNC)
+    enlarged = cv2.resize(crop, (576, 432), interpolation=cv2.INTER_CUBIC)
+    grid = _scanned_grid(enlarged, watermarker.extractor, MODEL, SYNC)
     assert grid is not None and grid.lattice.period == pytest.approx(192, rel=0.01)
     assert consistency(grid.window_map, MODEL) > 0.5
 
@@ -249,19 +245,19 @@ def test_a_period_repeated_too_few_times_is_found_by_how_consistently_it_reads(
 def test_a_scanned_grid_must_win_by_its_margin(monkeypatch):
     """The scanned grid is the most consistent of dozens of periods: it is taken only if it
     reads more consistently than the copy as it is by `scan_margin`."""
-    flat = np.full((320, 480), 0.5, np.float32)
+    flat, gap = np.full((320, 480), 0.5, np.float32), 0.02
     scanned = Grid(flat, Lattice(np.array([200.0, 0.0]), np.array([0.0, 200.0]), 0.0), flat)
     monkeypatch.setattr(reading, "_rectified_grids", lambda *args: [])
     monkeypatch.setattr(reading, "_scanned_grid", lambda *args: scanned)
-    monkeypatch.setattr(reading, "consistency", lambda bits, model: 0.5 if bits is flat else 0.48)
-    by_less = replace(SYNC, scan_margin=0.019)
+    monkeypatch.setattr(reading, "consistency", lambda bits, _: 0.5 if bits is flat else 0.5 - gap)
+    by_less = replace(SYNC, scan_margin=gap - 0.001)
     assert locate(flat, flat.shape, _undecided, MODEL, by_less).lattice is scanned.lattice
-    by_more = replace(SYNC, scan_margin=0.021)
+    by_more = replace(SYNC, scan_margin=gap + 0.001)
     assert locate(flat, flat.shape, _undecided, MODEL, by_more).lattice is None
 
 
 def _undecided(batch: np.ndarray) -> np.ndarray:
-    """An extractor that reads every cell as 0.5."""
+    """An extractor that reads every pixel as 0.5: no grid reads consistently."""
     return np.full(batch.shape, 0.5, np.float32)
 
 

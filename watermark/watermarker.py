@@ -312,7 +312,9 @@ class Watermarker:
         undo: Callable[[np.ndarray], np.ndarray],
     ) -> bool:
         """Whether a reading shows the mark where it was read: its plane (`whitened`) is a
-        picture, or the keyed cells of its central window agree as the key says there."""
+        picture, or the keyed cells of its central window agree as the key says there (a
+        period's worth of places tried about the centre: the fixed bar is enough, unlike a
+        crop's search everywhere, see `Layout.placed`)."""
         if picture_score(undo(whitened)) >= self.sync_config.picture_agreement:
             return True
         centre = centre_cell(window_map.shape)

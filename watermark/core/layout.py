@@ -40,7 +40,7 @@ from .keys import key_seed
 from .tiling import centre_cell, fold, keyed_cells, tile
 
 _CANVAS_STREAM = 1  # the key's generator stream for the canvas (the whitening takes the first)
-_DECOY_STREAM = 2  # the decoy canvases' (see `Layout.placed`), drawn apart from any key's
+_DECOY_SEED = 2  # of the decoy canvases (see `Layout.placed`): a key's seed is a 256-bit hash
 # Periods (down, across) between the keyed cells `Layout.origin` compares: every pair it can.
 _STEPS = ((1, 0), (0, 1), (1, 1), (2, 0), (0, 2))
 
@@ -119,11 +119,12 @@ class Layout:
 
     def placed(self, bit_map: np.ndarray, decoys: int, floor: float) -> tuple[int, int] | None:
         """Where the plane's first cell is in a soft bit map, if the keyed cells place it
-        clearly: at least `floor` (see `origin`) and more clearly than any of `decoys` layouts
-        of no key place it in the same map, else None. How clear a wrong place looks depends
-        on the map (a small crop may be at tens of thousands of places, a textured photo reads
-        noisily), so the bar is measured on the map itself: under no mark a key's layout is
-        one more decoy, and beats them all one time in `decoys` + 1."""
+        clearly: at least `floor` (see `origin`) and more clearly than each of `decoys`
+        layouts of no key places it in the same map, else None. How clear a wrong place looks
+        depends on the map (a small crop may be at tens of thousands of places, a textured
+        photo reads noisily), so the bar is measured on the map itself: on a map without this
+        key's mark its layout is one more decoy, and is placed at most one time in
+        `decoys` + 1. A clear place costs `decoys` more searches."""
         origin, clearness = self.origin(bit_map)
         if clearness < floor:
             return None
@@ -152,11 +153,13 @@ def layout(key: str | None = None, config: ModelConfig = MODEL) -> Layout:
 
 @lru_cache(maxsize=4)
 def decoy_layouts(count: int, config: ModelConfig = MODEL) -> tuple[Layout, ...]:
-    """`count` layouts of no key (see `Layout.placed`)."""
-    return tuple(_drawn_layout([_DECOY_STREAM, index], config) for index in range(count))
+    """`count` layouts of no key (see `Layout.placed`): fixed, so that a reading repeats, and
+    from seeds no key's hash gives."""
+    return tuple(_drawn_layout([_DECOY_SEED, index], config) for index in range(count))
 
 
 def _drawn_layout(seed: list[int], config: ModelConfig) -> Layout:
+    """The layout of a canvas of coin flips drawn from `seed`."""
     side = config.keyed_canvas
     canvas = np.random.default_rng(seed).integers(0, 2, (side, side), dtype=np.uint8)
     return Layout(canvas, config)
