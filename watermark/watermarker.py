@@ -313,8 +313,8 @@ class Watermarker:
     ) -> bool:
         """Whether a reading shows the mark where it was read: its plane (`whitened`) is a
         picture, or the keyed cells of its central window agree as the key says there (a
-        period's worth of places tried about the centre: the fixed bar is enough, unlike a
-        crop's search everywhere, see `Layout.placed`)."""
+        period's worth of places tried about the centre, against the fixed bar only: the
+        decoys of a crop's search everywhere, `Layout.placed`, were not tried here)."""
         if picture_score(undo(whitened)) >= self.sync_config.picture_agreement:
             return True
         centre = centre_cell(window_map.shape)
