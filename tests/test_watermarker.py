@@ -1,5 +1,7 @@
 """The Python API with the shipped weights."""
 
+import json
+import shutil
 import subprocess
 import sys
 
@@ -8,7 +10,9 @@ import pytest
 
 from tests.images import monogram, photo
 from watermark import ImageTooSmall, Watermarker
+from watermark.config import MODEL_CONFIG_FILE
 from watermark.core.metrics import bit_accuracy, largest_change, psnr, worst_block_psnr
+from watermark.nets.runtime import assets_dir
 
 pytestmark = pytest.mark.networks
 
@@ -40,6 +44,16 @@ def test_strength_scales_the_change(watermarker):
     faint = psnr(image, watermarker.embed(image, monogram(), strength=0.25))
     strong = psnr(image, watermarker.embed(image, monogram(), strength=1.0))
     assert faint > strong + 10  # 4× the amplitude is 12 dB, within the visibility budget
+
+
+def test_the_weights_own_gain_is_what_strength_1_means(watermarker, tmp_path):
+    weights = tmp_path / "weights"
+    shutil.copytree(assets_dir(), weights)
+    config = json.loads((weights / MODEL_CONFIG_FILE).read_text())
+    (weights / MODEL_CONFIG_FILE).write_text(json.dumps({**config, "residual_gain": 0.5}))
+    image = photo(256, 256, seed=5)
+    halved = Watermarker(weights).embed(image, monogram(), strength=1.0)
+    assert np.array_equal(halved, watermarker.embed(image, monogram(), strength=0.5))
 
 
 def test_grey_and_16_bit_images(watermarker):

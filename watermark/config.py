@@ -17,7 +17,8 @@ MODEL_CONFIG_FILE = "model.json"
 
 @dataclass(frozen=True)
 class ModelConfig:
-    """Architecture and geometry shared by training and inference.
+    """Architecture and geometry shared by training and inference, and how strongly inference
+    applies these networks' residual.
 
     The networks see luma at a *working resolution*: the image is scaled so its long side is
     `work_long_side`, or `small_long_side` for a smaller image, each side rounded to a
@@ -46,6 +47,8 @@ class ModelConfig:
     # keyed neighbours (the embedder's residual at a cell depends on its neighbours' bits); 16
     # lost the lattice of some textured and web-size photos, 8 keeps too few bits to decide on
     keyed_canvas: int = 1024  # cells: four of the largest working images across
+    residual_gain: float = 1.0  # what strength 1 means for these networks: set by
+    # `benchmarks/calibrate.py` so that networks trained apart mark at the same PSNR
 
 
 @dataclass(frozen=True)
@@ -145,7 +148,6 @@ class TrainConfig:
 class EmbedConfig:
     """Embedding-time settings (see `masking`)."""
 
-    residual_gain: float = 1.0  # what strength 1.0 means; calibrated on training photos
     masking_constant: float = 0.03  # C in sqrt(local variance + C²), luma in [0, 1]
     masking_window: int = 9  # working pixels
     masking_cap: float = 2.0  # largest gain relative to the root mean square
@@ -177,7 +179,7 @@ AUTO = "auto"  # the strength that fits each photo (`StrengthConfig`)
 class Defaults:
     """What the commands and the API do when not told otherwise."""
 
-    strength: float = 1.0  # residual gain (see `EmbedConfig.residual_gain`)
+    strength: float = 1.0  # residual gain (see `ModelConfig.residual_gain`)
     quality: int = 95  # JPEG/WebP quality of outputs
     fpr: float = 1e-6  # false-alarm probability `verify` allows
     view_size: int = 256  # px: side of a recovered mark written as a picture

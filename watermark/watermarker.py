@@ -193,7 +193,7 @@ class Watermarker:
         as a function of strength, within the visibility budget."""
         residual = self.embedder(luma[None, ..., None], cells[None, ..., None])[0, ..., 0]
         residual = residual * texture_gain(luma, residual, self.embed_config)
-        residual *= np.float32(self.embed_config.residual_gain)  # at strength 1, luma in [0, 1]
+        residual *= np.float32(self.config.residual_gain)  # at strength 1, luma in [0, 1]
         spot = round(self.embed_config.spot * luma.shape[0] / full_shape[0])
 
         def within_budget(strength: float) -> np.ndarray:
