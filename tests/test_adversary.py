@@ -61,12 +61,23 @@ def test_copied_cells_keep_the_plane_centre_on_centre():
 
 
 @pytest.mark.networks
-def test_under_a_key_an_averaged_copy_forges_nothing_and_a_cell_copy_does(watermarker):
+def test_under_a_key_neither_an_averaged_copy_nor_a_cell_copy_forges(watermarker):
     plane = np.random.default_rng(6).integers(0, 2, (32, 32))
     marked = watermarker.embed_plane(photo(768, 1024, seed=8), plane, key="secret")
+    assert watermarker.verify_plane(marked, plane, key="secret").present
     other = photo(768, 1024, seed=9)
     folded = adversary.forge(other, adversary.fold_estimate(marked, MODEL, SYNC), 38.0)
     assert not watermarker.verify_plane(folded, plane, key="secret").present
     cells = adversary.read_cells(marked, watermarker.extractor, MODEL)
     copied = watermarker.embed_cells(other, lambda shape: adversary.copy_cells(cells, shape, MODEL))
-    assert watermarker.verify_plane(copied, plane, key="secret").present
+    assert not watermarker.verify_plane(copied, plane, key="secret").present
+
+
+@pytest.mark.networks
+def test_the_public_key_is_not_bound_so_a_cell_copy_forges_its_mark(watermarker):
+    plane = np.random.default_rng(6).integers(0, 2, (32, 32))
+    marked = watermarker.embed_plane(photo(768, 1024, seed=8), plane)
+    cells = adversary.read_cells(marked, watermarker.extractor, MODEL)
+    other = photo(768, 1024, seed=9)
+    copied = watermarker.embed_cells(other, lambda shape: adversary.copy_cells(cells, shape, MODEL))
+    assert watermarker.verify_plane(copied, plane).present

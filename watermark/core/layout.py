@@ -24,18 +24,21 @@ textured and web-size photos; a 12×12 block keeps it, and 144 bits to decide on
 the period's corner: a mirror or a quarter turn about the centre maps it onto itself, so a
 turned copy's keyed cells are where the reader expects them.
 
-What it does not stop: a copy of the whole residual (the denoise estimate of the generic copy
-attack) carries the keyed cells with it.
+Bound to the photo: under a secret key, the keyed cells are also flipped by a keyed hash of
+the photo's own coarse content (`binding`), so that a copy of the cells or of the whole
+residual (the denoise estimate of the generic copy attack) onto another photo turns them over
+at random there. A layout is bound to the image its map is read from (`Layout.bound`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import numpy as np
 
 from ..config import MODEL, ModelConfig
+from .binding import binding_pattern, content_flips
 from .keys import key_seed
 from .tiling import centre_cell, fold, keyed_cells, tile
 
@@ -48,10 +51,21 @@ _STEPS = ((1, 0), (0, 1), (1, 1), (2, 0), (0, 2))
 @dataclass(frozen=True, eq=False)
 class Layout:
     """A key's flips: one bit per cell of a canvas whose cell [0, 0] is the plane's first cell
-    (indices wrap: the canvas is larger than any image is read at)."""
+    (indices wrap: the canvas is larger than any image is read at), and, once `bound` to an
+    image, one per cell of that image's map by its content."""
 
     canvas: np.ndarray  # 0/1 uint8, keyed_canvas × keyed_canvas
     config: ModelConfig
+    pattern: np.ndarray | None = None  # the key's content hash (`binding`); None: not bound
+    content: np.ndarray | None = None  # bool, the cells of the map of the image bound to
+
+    def bound(self, image: np.ndarray) -> Layout:
+        """This layout for the maps the extractor reads from `image` (luma; cells from its
+        top-left): the keyed cells also flipped by its content hash. The public key's layout
+        is not bound: anyone can make its mark anyway."""
+        if self.pattern is None:
+            return self
+        return replace(self, content=content_flips(image, self.pattern, self.config))
 
     def flips(self, cells: tuple[int, int], origin: tuple[int, int] | None = None) -> np.ndarray:
         """Which cells of a map of `cells` (rows, cols) are flipped, `origin` being the cell
@@ -61,7 +75,15 @@ class Layout:
         rows = (np.arange(cells[0]) - row0) % side
         cols = (np.arange(cells[1]) - col0) % side
         drawn = self.canvas[np.ix_(rows, cols)] == 1
-        return drawn & keyed_cells(cells, (row0, col0), self.config)
+        return (drawn ^ self._content(cells)) & keyed_cells(cells, (row0, col0), self.config)
+
+    def _content(self, cells: tuple[int, int]) -> np.ndarray | bool:
+        """The content flips of a map of `cells` (False when not bound)."""
+        if self.content is None:
+            return False
+        if self.content.shape != tuple(cells):
+            raise ValueError(f"bound to a map of {self.content.shape} cells, not {cells}")
+        return self.content
 
     def apply(self, cell_map: np.ndarray, origin: tuple[int, int] | None = None) -> np.ndarray:
         """`cell_map` (a tiled plane, or a soft bit map read from one) with its flipped cells
@@ -99,7 +121,8 @@ class Layout:
             ranges = [_places(length, self.config) for length in bit_map.shape]
         else:
             ranges = [(centre - period // 2, centre + period // 2 - 1) for centre in around]
-        signed = 2.0 * bit_map.astype(np.float32) - 1.0
+        unbound = 1.0 - 2.0 * np.asarray(self._content(bit_map.shape), np.float32)
+        signed = (2.0 * bit_map.astype(np.float32) - 1.0) * unbound
         score = np.zeros([high - low + 1 for low, high in ranges], np.float32)
         spans = [
             np.arange(-high, length - low)
@@ -129,7 +152,7 @@ class Layout:
         if clearness < floor:
             return None
         for decoy in decoy_layouts(decoys, self.config):
-            if decoy.origin(bit_map)[1] >= clearness:
+            if replace(decoy, content=self.content).origin(bit_map)[1] >= clearness:
                 return None
         return origin
 
@@ -147,8 +170,10 @@ class Layout:
 
 @lru_cache(maxsize=16)
 def layout(key: str | None = None, config: ModelConfig = MODEL) -> Layout:
-    """The layout a key stands for (None: the public key's)."""
-    return _drawn_layout([key_seed(key), _CANVAS_STREAM], config)
+    """The layout a key stands for (None: the public key's, not bound to content)."""
+    seed = key_seed(key)
+    drawn = _drawn_layout([seed, _CANVAS_STREAM], config)
+    return drawn if key is None else replace(drawn, pattern=binding_pattern(seed, config))
 
 
 @lru_cache(maxsize=4)

@@ -1,0 +1,55 @@
+"""Binding the keyed cells to the photo they are in: a keyed hash of the photo's own coarse
+content, one bit per cell, that the keyed cells are also flipped by (see `layout`).
+
+Why: the extractor and the embedder are public, so anyone can read every cell of a marked
+photo, keyed or not, and write that cell map into another photo (`adversary.copy_cells`), or
+copy the whole residual (the denoise estimate): the keyed cells go with it and verify there.
+With the hash, a keyed cell carries its bit, the key's flip and the hash of the photo around
+it; the reader takes the hash of the copy it reads. On the photo it was made in the two
+hashes agree, and on another photo they agree by chance: the copied cells turn over at random.
+The hash is keyed, so an attacker cannot turn the cells over to fit the other photo.
+
+What the hash is: the sign of a keyed pattern of `binding_span`×`binding_span` block means
+(blocks of `binding_block` cells) around the cell, the pattern orthogonal to every quadratic
+trend. Coarse, so that the residual, JPEG, resizing and a rectified grid's resampling barely
+move it; blind to trends, because most photos share them (a sky brighter at the top), and a
+hash of what photos share would agree across photos. Where a photo is flat the hash is
+decided by noise and reads at random, on the photo it was made in too: those cells carry
+nothing, and the others carry the mark.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from ..config import ModelConfig
+
+_PATTERN_STREAM = 3  # the key's generator stream for the pattern (after whitening, canvas)
+
+
+def binding_pattern(seed: int, config: ModelConfig) -> np.ndarray:
+    """The pattern of block weights (`binding_span` a side, float32) of a key's `seed`
+    (`keys.key_seed`): zero on every quadratic trend of the blocks, unit norm."""
+    span = config.binding_span
+    weights = np.random.default_rng([seed, _PATTERN_STREAM]).standard_normal(span * span)
+    rows, cols = (axis.ravel() for axis in np.mgrid[0:span, 0:span].astype(np.float64))
+    trends = np.stack([np.ones_like(rows), rows, cols, rows * rows, rows * cols, cols * cols], 1)
+    basis, _ = np.linalg.qr(trends)
+    weights -= basis @ (basis.T @ weights)
+    return (weights / np.linalg.norm(weights)).reshape(span, span).astype(np.float32)
+
+
+def content_flips(luma: np.ndarray, pattern: np.ndarray, config: ModelConfig) -> np.ndarray:
+    """One bit per whole cell of `luma` (as the extractor reads it: rows, cols of cells from
+    the top-left), True where the keyed hash of the content around the cell is positive."""
+    cell = config.cell
+    rows, cols = luma.shape[0] // cell, luma.shape[1] // cell
+    means = cv2.resize(
+        np.ascontiguousarray(luma[: rows * cell, : cols * cell], np.float32),
+        (cols, rows),
+        interpolation=cv2.INTER_AREA,
+    )
+    block = config.binding_block
+    kernel = np.kron(pattern, np.full((block, block), 1.0 / block**2, np.float32))
+    return cv2.filter2D(means, -1, kernel, borderType=cv2.BORDER_REFLECT) > 0
