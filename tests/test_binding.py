@@ -1,0 +1,67 @@
+"""The content hash that binds the keyed cells to their photo (`core.binding`, `Layout.bound`)."""
+
+import numpy as np
+import pytest
+
+from tests.images import photo
+from watermark.config import MODEL
+from watermark.core.binding import binding_pattern, content_flips
+from watermark.core.keys import key_seed
+from watermark.core.layout import layout
+from watermark.core.luma import luma as luma_of
+from watermark.core.tiling import keyed_cells, plane_map
+
+PATTERN = binding_pattern(key_seed("k"), MODEL)
+
+
+def working_luma(seed: int, shape: tuple[int, int] = (512, 768)) -> np.ndarray:
+    return (luma_of(photo(*shape, seed=seed)) / np.float32(255)).astype(np.float32)
+
+
+def test_the_pattern_is_blind_to_trends_and_keyed():
+    rows, cols = np.mgrid[0:4, 0:4].astype(np.float32)
+    for trend in [np.ones_like(rows), rows, cols, rows * rows, rows * cols, cols * cols]:
+        assert abs(float(np.sum(PATTERN * trend))) < 1e-4
+    assert np.linalg.norm(PATTERN) == pytest.approx(1.0, abs=1e-5)
+    assert not np.allclose(PATTERN, binding_pattern(key_seed("other"), MODEL))
+
+
+def test_one_flip_per_cell_read_and_a_trend_or_a_brightness_change_moves_none():
+    luma = working_luma(1)
+    flips = content_flips(luma, PATTERN, MODEL)
+    assert flips.shape == (128, 192) and 0.3 < flips.mean() < 0.7
+    assert content_flips(luma[:, :-3], PATTERN, MODEL).shape == (128, 191)
+    rows = np.linspace(0.0, 0.2, luma.shape[0], dtype=np.float32)[:, None]
+    inner = (slice(16, -16), slice(16, -16))  # away from the mirrored borders
+    shaded = content_flips(luma * 0.9 + rows, PATTERN, MODEL)
+    assert np.array_equal(shaded[inner], flips[inner])
+
+
+def test_a_photo_keeps_its_hash_through_noise_and_another_photo_has_its_own():
+    luma = working_luma(1)
+    flips = content_flips(luma, PATTERN, MODEL)
+    noise = np.random.default_rng(0).normal(0, 2 / 255, luma.shape).astype(np.float32)
+    assert np.mean(content_flips(luma + noise, PATTERN, MODEL) == flips) > 0.97
+    other = content_flips(working_luma(2), PATTERN, MODEL)
+    assert 0.4 < np.mean(other == flips) < 0.6
+    other_key = content_flips(luma, binding_pattern(key_seed("other"), MODEL), MODEL)
+    assert 0.4 < np.mean(other_key == flips) < 0.6
+
+
+def test_a_bound_layout_flips_keyed_cells_by_the_content_too():
+    luma = working_luma(1)
+    tiled = plane_map(np.random.default_rng(3).integers(0, 2, (32, 32)), luma.shape)
+    bound = layout("k").bound(luma)
+    laid = bound.apply(tiled)
+    assert np.array_equal(bound.apply(laid), tiled)
+    moved = laid != layout("k").apply(tiled)
+    keyed = keyed_cells(tiled.shape)
+    assert not moved[~keyed].any()
+    assert np.array_equal(moved[keyed], content_flips(luma, PATTERN, MODEL)[keyed])
+    with pytest.raises(ValueError, match="bound to a map"):
+        bound.apply(tiled[:-1])
+
+
+def test_the_public_layout_is_not_bound():
+    public = layout(None)
+    assert public.bound(working_luma(1)) is public
