@@ -29,27 +29,53 @@ _PATTERN_STREAM = 3  # the key's generator stream for the pattern (after whiteni
 
 
 def binding_pattern(seed: int, config: ModelConfig) -> np.ndarray:
-    """The pattern of block weights (`binding_span` a side, float32) of a key's `seed`
+    """The pattern of block weights (`binding_span`² of them, float32) of a key's `seed`
     (`keys.key_seed`): zero on every quadratic trend of the blocks, unit norm."""
     span = config.binding_span
     weights = np.random.default_rng([seed, _PATTERN_STREAM]).standard_normal(span * span)
+    basis = trend_basis(span)
+    weights -= basis @ (basis.T @ weights)
+    return (weights / np.linalg.norm(weights)).astype(np.float32)
+
+
+def trend_basis(span: int) -> np.ndarray:
+    """An orthonormal basis (span², 6) of the quadratic trends over `span`×`span` blocks."""
     rows, cols = (axis.ravel() for axis in np.mgrid[0:span, 0:span].astype(np.float64))
     trends = np.stack([np.ones_like(rows), rows, cols, rows * rows, rows * cols, cols * cols], 1)
-    basis, _ = np.linalg.qr(trends)
-    weights -= basis @ (basis.T @ weights)
-    return (weights / np.linalg.norm(weights)).reshape(span, span).astype(np.float32)
+    return np.linalg.qr(trends)[0]
 
 
 def content_flips(luma: np.ndarray, pattern: np.ndarray, config: ModelConfig) -> np.ndarray:
     """One bit per whole cell of `luma` (as the extractor reads it: rows, cols of cells from
     the top-left), True where the keyed hash of the content around the cell is positive."""
-    cell = config.cell
+    return neighbourhoods(luma, config) @ pattern > 0
+
+
+def neighbourhoods(luma: np.ndarray, config: ModelConfig) -> np.ndarray:
+    """(rows, cols, `binding_span`²): for each whole cell of `luma`, the means of the blocks
+    of `binding_block` cells around it, row by row (the photo mirrored at its borders)."""
+    cell, block, span = config.cell, config.binding_block, config.binding_span
     rows, cols = luma.shape[0] // cell, luma.shape[1] // cell
     means = cv2.resize(
         np.ascontiguousarray(luma[: rows * cell, : cols * cell], np.float32),
         (cols, rows),
         interpolation=cv2.INTER_AREA,
     )
-    block = config.binding_block
-    kernel = np.kron(pattern, np.full((block, block), 1.0 / block**2, np.float32))
-    return cv2.filter2D(means, -1, kernel, borderType=cv2.BORDER_REFLECT) > 0
+    half = span * block // 2
+    padded = cv2.copyMakeBorder(means, half, half, half, half, cv2.BORDER_REFLECT)
+    sums = cv2.integral(padded, sdepth=cv2.CV_64F)
+    blocks = (
+        sums[block:, block:]
+        - sums[:-block, block:]
+        - sums[block:, :-block]
+        + sums[:-block, :-block]
+    )
+    blocks = (blocks / block**2).astype(np.float32)
+    return np.stack(
+        [
+            blocks[down * block : down * block + rows, across * block : across * block + cols]
+            for down in range(span)
+            for across in range(span)
+        ],
+        axis=-1,
+    )
