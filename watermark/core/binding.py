@@ -14,8 +14,10 @@ What the hash is: the sign of a keyed pattern of `binding_span`×`binding_span` 
 trend. Coarse, so that the residual, JPEG, resizing and a rectified grid's resampling barely
 move it; blind to trends, because most photos share them (a sky brighter at the top), and a
 hash of what photos share would agree across photos. Where a photo is flat the hash is
-decided by noise and reads at random, on the photo it was made in too: those cells carry
-nothing, and the others carry the mark.
+decided by noise and reads at random, on the photo it was made in too, so the reader trusts
+a hash in proportion to its distance from the threshold (up to `binding_margin`), and not at
+all within half a neighbourhood of the copy's border, where the neighbourhood is cut (a crop
+off the centre): those cells carry nothing, and the others carry the mark.
 """
 
 from __future__ import annotations
@@ -45,10 +47,14 @@ def trend_basis(span: int) -> np.ndarray:
     return np.linalg.qr(trends)[0]
 
 
-def content_flips(luma: np.ndarray, pattern: np.ndarray, config: ModelConfig) -> np.ndarray:
-    """One bit per whole cell of `luma` (as the extractor reads it: rows, cols of cells from
-    the top-left), True where the keyed hash of the content around the cell is positive."""
-    return neighbourhoods(luma, config) @ pattern > 0
+def content_signs(luma: np.ndarray, pattern: np.ndarray, config: ModelConfig) -> np.ndarray:
+    """One sign per whole cell of `luma` (as the extractor reads it: rows, cols of cells from
+    the top-left), float32: −1 where the keyed hash of the content around the cell is
+    positive (the cell is flipped), +1 where not, nearer 0 the less it is to be trusted."""
+    signs = np.clip(-(neighbourhoods(luma, config) @ pattern) / config.binding_margin, -1.0, 1.0)
+    border = config.binding_span * config.binding_block // 2
+    signs[:border], signs[-border:], signs[:, :border], signs[:, -border:] = 0.0, 0.0, 0.0, 0.0
+    return signs.astype(np.float32)
 
 
 def neighbourhoods(luma: np.ndarray, config: ModelConfig) -> np.ndarray:

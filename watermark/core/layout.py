@@ -38,7 +38,7 @@ from functools import lru_cache
 import numpy as np
 
 from ..config import MODEL, ModelConfig
-from .binding import binding_pattern, content_flips
+from .binding import binding_pattern, content_signs
 from .keys import key_seed
 from .tiling import centre_cell, fold, keyed_cells, tile
 
@@ -57,7 +57,7 @@ class Layout:
     canvas: np.ndarray  # 0/1 uint8, keyed_canvas × keyed_canvas
     config: ModelConfig
     pattern: np.ndarray | None = None  # the key's content hash (`binding`); None: not bound
-    content: np.ndarray | None = None  # bool, the cells of the map of the image bound to
+    content: np.ndarray | None = None  # signs of the cells of the image bound to (`binding`)
 
     def bound(self, image: np.ndarray) -> Layout:
         """This layout for the maps the extractor reads from `image` (luma; cells from its
@@ -65,22 +65,28 @@ class Layout:
         is not bound: anyone can make its mark anyway."""
         if self.pattern is None:
             return self
-        return replace(self, content=content_flips(image, self.pattern, self.config))
+        return replace(self, content=content_signs(image, self.pattern, self.config))
 
     def flips(self, cells: tuple[int, int], origin: tuple[int, int] | None = None) -> np.ndarray:
         """Which cells of a map of `cells` (rows, cols) are flipped, `origin` being the cell
-        that holds the plane's first bit (default: the centre cell, as `tiling` lays it)."""
+        that holds the plane's first bit (default: the centre cell, as `tiling` lays it): by
+        the canvas, and by the content where the layout is bound."""
+        drawn = self._drawn(cells, origin)
+        return drawn ^ ((self._signs(cells) < 0) & keyed_cells(cells, origin, self.config))
+
+    def _drawn(self, cells: tuple[int, int], origin: tuple[int, int] | None) -> np.ndarray:
+        """The keyed cells the canvas flips."""
         row0, col0 = centre_cell(cells) if origin is None else origin
         side = self.canvas.shape[0]
         rows = (np.arange(cells[0]) - row0) % side
         cols = (np.arange(cells[1]) - col0) % side
         drawn = self.canvas[np.ix_(rows, cols)] == 1
-        return (drawn ^ self._content(cells)) & keyed_cells(cells, (row0, col0), self.config)
+        return drawn & keyed_cells(cells, (row0, col0), self.config)
 
-    def _content(self, cells: tuple[int, int]) -> np.ndarray | bool:
-        """The content flips of a map of `cells` (False when not bound)."""
+    def _signs(self, cells: tuple[int, int]) -> np.ndarray | float:
+        """The content's signs for a map of `cells` (1 everywhere when not bound)."""
         if self.content is None:
-            return False
+            return 1.0
         if self.content.shape != tuple(cells):
             raise ValueError(f"bound to a map of {self.content.shape} cells, not {cells}")
         return self.content
@@ -95,13 +101,16 @@ class Layout:
     def fold(self, bit_map: np.ndarray, origin: tuple[int, int] | None = None) -> np.ndarray:
         """A soft bit map read with its plane's first bit at `origin` (default: the centre
         cell), folded to the plane (see `tiling.fold`): its keyed cells by their departures
-        from their mean over the periods, turned back."""
+        from their mean over the periods, turned back, and drawn to 0.5 as far as the bound
+        content's hash is not trusted (see `binding`)."""
         origin = centre_cell(bit_map.shape) if origin is None else origin
         keyed = keyed_cells(bit_map.shape, origin, self.config)
         repeated = fold(np.where(keyed, bit_map, np.nan), origin, self.config)
         departures = bit_map - tile(repeated, bit_map.shape, origin) + np.float32(0.5)
         read = np.where(keyed, np.clip(departures, 0.0, 1.0), bit_map)
-        return fold(self.apply(read, origin), origin, self.config)
+        read = np.where(self._drawn(read.shape, origin), 1.0 - read, read)
+        trusted = np.float32(0.5) + (read - np.float32(0.5)) * self._signs(read.shape)
+        return fold(np.where(keyed, trusted, read), origin, self.config)
 
     def origin(
         self, bit_map: np.ndarray, around: tuple[int, int] | None = None
@@ -121,8 +130,7 @@ class Layout:
             ranges = [_places(length, self.config) for length in bit_map.shape]
         else:
             ranges = [(centre - period // 2, centre + period // 2 - 1) for centre in around]
-        unbound = 1.0 - 2.0 * np.asarray(self._content(bit_map.shape), np.float32)
-        signed = (2.0 * bit_map.astype(np.float32) - 1.0) * unbound
+        signed = (2.0 * bit_map.astype(np.float32) - 1.0) * self._signs(bit_map.shape)
         score = np.zeros([high - low + 1 for low, high in ranges], np.float32)
         spans = [
             np.arange(-high, length - low)
