@@ -35,7 +35,7 @@ def test_one_sign_per_cell_read_and_a_trend_or_a_brightness_change_moves_none():
     luma = working_luma(1)
     signs = content_signs(luma, PATTERN, MODEL)
     assert signs.shape == (128, 192) and np.abs(signs).max() <= 1.0
-    assert not signs[:8].any() and not signs[:, -8:].any()  # neighbourhoods cut by the border
+    assert np.abs(signs[0]).max() <= 0.5 and np.abs(signs[:, -1]).max() <= 0.5  # half cut
     inside = signs[8:-8, 8:-8]
     assert np.mean(np.abs(inside) == 1.0) > 0.5  # trusted: most cells of a photo-like image
     flips = content_flips(luma, PATTERN)

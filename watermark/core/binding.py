@@ -14,10 +14,9 @@ What the hash is: the sign of a keyed pattern of `binding_span`×`binding_span` 
 trend. Coarse, so that the residual, JPEG, resizing and a rectified grid's resampling barely
 move it; blind to trends, because most photos share them (a sky brighter at the top), and a
 hash of what photos share would agree across photos. Where a photo is flat the hash is
-decided by noise and reads at random, on the photo it was made in too, so the reader trusts
-a hash in proportion to its distance from the threshold (up to `binding_margin`), and not at
-all within half a neighbourhood of the copy's border, where the neighbourhood is cut (a crop
-off the centre): those cells carry nothing, and the others carry the mark.
+decided by noise and reads at random, on the photo it was made in too, and near the copy's
+border (a crop) the neighbourhood is cut; so the reader trusts each hash as far as it is
+likely to be the embedder's (see `content_signs`).
 """
 
 from __future__ import annotations
@@ -50,11 +49,22 @@ def trend_basis(span: int) -> np.ndarray:
 def content_signs(luma: np.ndarray, pattern: np.ndarray, config: ModelConfig) -> np.ndarray:
     """One sign per whole cell of `luma` (as the extractor reads it: rows, cols of cells from
     the top-left), float32: −1 where the keyed hash of the content around the cell is
-    positive (the cell is flipped), +1 where not, nearer 0 the less it is to be trusted."""
-    signs = np.clip(-(neighbourhoods(luma, config) @ pattern) / config.binding_margin, -1.0, 1.0)
-    border = config.binding_span * config.binding_block // 2
-    signs[:border], signs[-border:], signs[:, :border], signs[:, -border:] = 0.0, 0.0, 0.0, 0.0
-    return signs.astype(np.float32)
+    positive (the cell is flipped), +1 where not, nearer 0 the less it is to be trusted.
+
+    Trust is about what the sign is worth, 2·P[it is the embedder's] − 1, as measured on
+    web-size photos marked, saved at JPEG 75 and cropped: a hash within 0.1 grey levels of
+    its threshold agrees 60% of the time, within 0.2–0.3 89%, past 0.5 always, so trust
+    grows with the distance up to `binding_margin`; a hash at the copy's border, half its
+    neighbourhood mirrored, agrees 76% of the time, 8 cells in always, so trust also grows
+    with the share of the neighbourhood inside the copy.
+    """
+    trust = np.clip(-(neighbourhoods(luma, config) @ pattern) / config.binding_margin, -1.0, 1.0)
+    half = config.binding_span * config.binding_block // 2
+    for axis, length in enumerate(trust.shape):
+        index = np.arange(length)
+        inside = np.minimum(1.0, (half + np.minimum(index, length - 1 - index)) / (2 * half))
+        trust *= inside.reshape([-1 if axis == dim else 1 for dim in range(trust.ndim)])
+    return trust.astype(np.float32)
 
 
 def neighbourhoods(luma: np.ndarray, config: ModelConfig) -> np.ndarray:
