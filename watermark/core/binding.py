@@ -51,12 +51,10 @@ def content_signs(luma: np.ndarray, pattern: np.ndarray, config: ModelConfig) ->
     the top-left), float32: −1 where the keyed hash of the content around the cell is
     positive (the cell is flipped), +1 where not, nearer 0 the less it is to be trusted.
 
-    Trust is about what the sign is worth, 2·P[it is the embedder's] − 1, as measured on
-    web-size photos marked, saved at JPEG 75 and cropped: a hash within 0.1 grey levels of
-    its threshold agrees 60% of the time, within 0.2–0.3 89%, past 0.5 always, so trust
-    grows with the distance up to `binding_margin`; a hash at the copy's border, half its
-    neighbourhood mirrored, agrees 76% of the time, 8 cells in always, so trust also grows
-    with the share of the neighbourhood inside the copy.
+    Trust follows what the sign is worth, 2·P[it is the embedder's] − 1, measured on marked,
+    compressed and cropped copies (see README, "Binding to the photo"): it grows with the
+    hash's distance from its threshold, up to `binding_margin`, and with the share of the
+    cell's neighbourhood inside the copy (the rest is mirrored, not the photo's).
     """
     trust = np.clip(-(neighbourhoods(luma, config) @ pattern) / config.binding_margin, -1.0, 1.0)
     half = config.binding_span * config.binding_block // 2
