@@ -13,7 +13,10 @@ the tiling, and the denoise estimate of the generic copy attack), then
 - re-embeds: reads the whitened plane with the public extractor (no key needed), and embeds it
   in the next photo with the public embedder (`wm embed`, no key), as a genuine mark is made;
 - copies the cells: reads every cell of the marked photo with the public extractor, keyed or
-  not, and embeds that cell map, centre on centre, in the next photo (`core.adversary`).
+  not, and embeds that cell map, centre on centre, in the next photo (`core.adversary`);
+- copies them re-bound: learns the key's content hash (`core.binding`) from the marked photo
+  and one more of the class marked with the same key and mark (`adversary.learned_pattern`),
+  and turns each copied keyed cell over where the two photos' hashes differ.
 Writes DIR/security.md.
 """
 
@@ -75,6 +78,12 @@ def measure(
         forged = copy_cells(watermarker, marked, other)
         found = watermarker.verify_plane(forged, plane, key=KEY).present
         results.setdefault("forge, copy the read cells", []).append((found, psnr(other, forged)))
+        second = watermarker.embed_plane(photos[(index + 2) % len(photos)][1], plane, key=KEY)
+        forged = rebound_copy(watermarker, marked, second, other)
+        found = watermarker.verify_plane(forged, plane, key=KEY).present
+        results.setdefault(
+            "forge, copy the read cells re-bound (hash learned from 2 photos)", []
+        ).append((found, psnr(other, forged)))
     return results
 
 
@@ -90,6 +99,17 @@ def copy_cells(watermarker: Watermarker, marked: np.ndarray, onto: np.ndarray) -
     config = watermarker.config
     cells = adversary.read_cells(marked, watermarker.extractor, config)
     return watermarker.embed_cells(onto, lambda shape: adversary.copy_cells(cells, shape, config))
+
+
+def rebound_copy(
+    watermarker: Watermarker, marked: np.ndarray, second: np.ndarray, onto: np.ndarray
+) -> np.ndarray:
+    """`onto` with the cells `marked` has, re-bound to `onto` by the hash pattern learned from
+    `marked` and `second` (same key, same mark)."""
+    config, extractor = watermarker.config, watermarker.extractor
+    pattern = adversary.learned_pattern(marked, second, extractor, config)
+    cells = adversary.rebound_cells(marked, onto, pattern, extractor, config)
+    return watermarker.embed_cells(onto, lambda shape: cells)
 
 
 def main() -> None:

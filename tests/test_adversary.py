@@ -4,6 +4,8 @@ import pytest
 from tests.images import photo
 from watermark.config import MODEL, SYNC
 from watermark.core import adversary
+from watermark.core.binding import binding_pattern
+from watermark.core.keys import key_seed
 from watermark.core.luma import luma
 from watermark.core.metrics import psnr
 from watermark.core.tiling import fold, plane_map
@@ -61,12 +63,39 @@ def test_copied_cells_keep_the_plane_centre_on_centre():
 
 
 @pytest.mark.networks
-def test_under_a_key_an_averaged_copy_forges_nothing_and_a_cell_copy_does(watermarker):
+def test_under_a_key_neither_an_averaged_copy_nor_a_cell_copy_forges(watermarker):
     plane = np.random.default_rng(6).integers(0, 2, (32, 32))
     marked = watermarker.embed_plane(photo(768, 1024, seed=8), plane, key="secret")
+    assert watermarker.verify_plane(marked, plane, key="secret").present
     other = photo(768, 1024, seed=9)
     folded = adversary.forge(other, adversary.fold_estimate(marked, MODEL, SYNC), 38.0)
     assert not watermarker.verify_plane(folded, plane, key="secret").present
     cells = adversary.read_cells(marked, watermarker.extractor, MODEL)
     copied = watermarker.embed_cells(other, lambda shape: adversary.copy_cells(cells, shape, MODEL))
+    assert not watermarker.verify_plane(copied, plane, key="secret").present
+
+
+@pytest.mark.networks
+def test_the_public_key_is_not_bound_so_a_cell_copy_forges_its_mark(watermarker):
+    plane = np.random.default_rng(6).integers(0, 2, (32, 32))
+    marked = watermarker.embed_plane(photo(768, 1024, seed=8), plane)
+    cells = adversary.read_cells(marked, watermarker.extractor, MODEL)
+    other = photo(768, 1024, seed=9)
+    copied = watermarker.embed_cells(other, lambda shape: adversary.copy_cells(cells, shape, MODEL))
+    assert watermarker.verify_plane(copied, plane).present
+
+
+@pytest.mark.networks
+def test_two_photos_marked_with_one_key_and_mark_give_the_hash_pattern_away(watermarker):
+    plane = np.random.default_rng(6).integers(0, 2, (32, 32))
+    first, second = (
+        watermarker.embed_plane(photo(768, 1024, seed=seed), plane, key="secret")
+        for seed in (8, 10)
+    )
+    learned = adversary.learned_pattern(first, second, watermarker.extractor, MODEL)
+    true = binding_pattern(key_seed("secret"), MODEL)
+    assert abs(float(learned @ true)) > 0.5  # unit vectors: 10 free dimensions
+    other = photo(768, 1024, seed=9)
+    cells = adversary.rebound_cells(first, other, learned, watermarker.extractor, MODEL)
+    copied = watermarker.embed_cells(other, lambda shape: cells)
     assert watermarker.verify_plane(copied, plane, key="secret").present

@@ -75,7 +75,7 @@ def test_the_turned_readings_locate_made_are_not_made_again():
     search = Search(luma, luma.shape, mirror_reader, layout("k"), SYNC)
     assert search.reading.lattice is None and len(search.reading.turned_maps) == 7
     before = len(calls)
-    turned = [bit_map for _, bit_map in search.turned()]
+    turned = [bit_map for _, bit_map, _ in search.turned()]
     assert len(calls) == before
     assert all(
         np.array_equal(a, b) for a, b in zip(turned, search.reading.turned_maps, strict=True)

@@ -47,6 +47,12 @@ class ModelConfig:
     # keyed neighbours (the embedder's residual at a cell depends on its neighbours' bits); 16
     # lost the lattice of some textured and web-size photos, 8 keeps too few bits to decide on
     keyed_canvas: int = 1024  # cells: four of the largest working images across
+    binding_block: int = 4  # cells: the blocks whose means the content hash weighs (`binding`)
+    binding_span: int = 4  # blocks a side around each cell
+    binding_floor: float = 0.4 / 255  # luma: the hash's threshold, a cell is flipped above it;
+    # a flat cell (hash 0) is then a full margin below and keeps its bit, at both ends
+    binding_margin: float = 0.4 / 255  # luma: a hash this far from its threshold is trusted
+    # fully, a nearer one in proportion (see `binding.content_signs`)
     residual_gain: float = 1.0  # what strength 1 means for these networks: set by
     # `benchmarks/calibrate.py` so that networks trained apart mark at the same PSNR
 

@@ -165,7 +165,7 @@ class Watermarker:
         luma, full_shape, scale = self._working_luma(image, self.config.min_side, working_shape)
         whitened = whitening(key, self.config.plane_size).apply(plane)
         keyed = layout(key, self.config)
-        cells = keyed.apply(plane_map(whitened, luma.shape, self.config))
+        cells = keyed.bound(luma).apply(plane_map(whitened, luma.shape, self.config))
         within_budget = self._budgeted(luma, cells, full_shape)
         if strength == AUTO:
             strength = self._fitting_strength(
@@ -298,7 +298,7 @@ class Watermarker:
         search = self._search(image, key)
         undo = whitening(key, self.config.plane_size).undo
         whitened, orientation, shift = search.upright, UPRIGHT, None
-        if not self._shows_mark(whitened, search.window_map(), search.layout, undo):
+        if not self._shows_mark(whitened, search.window_map(), search.window_layout(), undo):
             whitened, orientation, shift = self._find_placement(search, undo)
         plane = undo(whitened)
         confidence = float(np.mean(np.abs(2.0 * plane - 1.0)))
@@ -327,8 +327,8 @@ class Watermarker:
         """(soft whitened plane, orientation, shift) under which the plane is found: a turned
         or mirrored copy; else a crop off the centre, by the keyed cells or by the mark's
         shape; upright as read if none."""
-        for orientation, window_map in search.turned():
-            if self._shows_mark(search.layout.fold(window_map), window_map, search.layout, undo):
+        for orientation, window_map, keyed in search.turned():
+            if self._shows_mark(keyed.fold(window_map), window_map, keyed, undo):
                 upright = orientation.undo(search.reading.image)  # read whole now
                 return read_in_place(upright, self.extractor, search.layout), orientation, None
         placed = self._placed_by_key(search)
@@ -339,7 +339,7 @@ class Watermarker:
             in_frame(bit_map, self.config), undo, keyed_bits(self.config), self.sync_config
         )
         if shift is not None:
-            placed = search.at_origins(bit_map, shift)
+            placed = search.at_origins(shift)
             return max(placed, key=lambda plane: picture_score(undo(plane))), UPRIGHT, shift
         return search.upright, UPRIGHT, None
 
@@ -351,10 +351,11 @@ class Watermarker:
         unless clearly found."""
         bit_map = search.phase_map
         sync = self.sync_config
-        origin = search.layout.placed(bit_map, sync.decoy_layouts, sync.keyed_clearness)
+        keyed = search.phase_layout
+        origin = keyed.placed(bit_map, sync.decoy_layouts, sync.keyed_clearness)
         if origin is None:
             return None
-        plane = search.layout.fold(bit_map, origin)
+        plane = keyed.fold(bit_map, origin)
         if origin == centre_cell(bit_map.shape):
             return plane, UPRIGHT, None
         size = self.config.plane_size

@@ -24,18 +24,21 @@ textured and web-size photos; a 12×12 block keeps it, and 144 bits to decide on
 the period's corner: a mirror or a quarter turn about the centre maps it onto itself, so a
 turned copy's keyed cells are where the reader expects them.
 
-What it does not stop: a copy of the whole residual (the denoise estimate of the generic copy
-attack) carries the keyed cells with it.
+Bound to the photo: under a secret key, the keyed cells are also flipped by a keyed hash of
+the photo's own coarse content (`binding`), so that a copy of the cells or of the whole
+residual (the denoise estimate of the generic copy attack) onto another photo turns them over
+at random there. A layout is bound to the image its map is read from (`Layout.bound`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import numpy as np
 
 from ..config import MODEL, ModelConfig
+from .binding import binding_pattern, content_signs
 from .keys import key_seed
 from .tiling import centre_cell, fold, keyed_cells, tile
 
@@ -48,20 +51,45 @@ _STEPS = ((1, 0), (0, 1), (1, 1), (2, 0), (0, 2))
 @dataclass(frozen=True, eq=False)
 class Layout:
     """A key's flips: one bit per cell of a canvas whose cell [0, 0] is the plane's first cell
-    (indices wrap: the canvas is larger than any image is read at)."""
+    (indices wrap: the canvas is larger than any image is read at), and, once `bound` to an
+    image, one per cell of that image's map by its content."""
 
     canvas: np.ndarray  # 0/1 uint8, keyed_canvas × keyed_canvas
     config: ModelConfig
+    pattern: np.ndarray | None = None  # the key's content hash (`binding`); None: not bound
+    content: np.ndarray | None = None  # signs of the cells of the image bound to (`binding`)
+
+    def bound(self, image: np.ndarray) -> Layout:
+        """This layout for the maps the extractor reads from `image` (luma; cells from its
+        top-left): the keyed cells also flipped by its content hash. The public key's layout
+        is not bound: anyone can make its mark anyway."""
+        if self.pattern is None:
+            return self
+        return replace(self, content=content_signs(image, self.pattern, self.config))
 
     def flips(self, cells: tuple[int, int], origin: tuple[int, int] | None = None) -> np.ndarray:
         """Which cells of a map of `cells` (rows, cols) are flipped, `origin` being the cell
-        that holds the plane's first bit (default: the centre cell, as `tiling` lays it)."""
+        that holds the plane's first bit (default: the centre cell, as `tiling` lays it): by
+        the canvas, and by the content where the layout is bound."""
+        drawn = self._drawn(cells, origin)
+        return drawn ^ ((self._signs(cells) < 0) & keyed_cells(cells, origin, self.config))
+
+    def _drawn(self, cells: tuple[int, int], origin: tuple[int, int] | None) -> np.ndarray:
+        """The keyed cells the canvas flips."""
         row0, col0 = centre_cell(cells) if origin is None else origin
         side = self.canvas.shape[0]
         rows = (np.arange(cells[0]) - row0) % side
         cols = (np.arange(cells[1]) - col0) % side
         drawn = self.canvas[np.ix_(rows, cols)] == 1
         return drawn & keyed_cells(cells, (row0, col0), self.config)
+
+    def _signs(self, cells: tuple[int, int]) -> np.ndarray | float:
+        """The content's signs for a map of `cells` (1 everywhere when not bound)."""
+        if self.content is None:
+            return 1.0
+        if self.content.shape != tuple(cells):
+            raise ValueError(f"bound to a map of {self.content.shape} cells, not {cells}")
+        return self.content
 
     def apply(self, cell_map: np.ndarray, origin: tuple[int, int] | None = None) -> np.ndarray:
         """`cell_map` (a tiled plane, or a soft bit map read from one) with its flipped cells
@@ -73,13 +101,16 @@ class Layout:
     def fold(self, bit_map: np.ndarray, origin: tuple[int, int] | None = None) -> np.ndarray:
         """A soft bit map read with its plane's first bit at `origin` (default: the centre
         cell), folded to the plane (see `tiling.fold`): its keyed cells by their departures
-        from their mean over the periods, turned back."""
+        from their mean over the periods, turned back, and drawn to 0.5 as far as the bound
+        content's hash is not trusted (see `binding`)."""
         origin = centre_cell(bit_map.shape) if origin is None else origin
         keyed = keyed_cells(bit_map.shape, origin, self.config)
         repeated = fold(np.where(keyed, bit_map, np.nan), origin, self.config)
         departures = bit_map - tile(repeated, bit_map.shape, origin) + np.float32(0.5)
         read = np.where(keyed, np.clip(departures, 0.0, 1.0), bit_map)
-        return fold(self.apply(read, origin), origin, self.config)
+        read = np.where(self._drawn(read.shape, origin), 1.0 - read, read)
+        trusted = np.float32(0.5) + (read - np.float32(0.5)) * self._signs(read.shape)
+        return fold(np.where(keyed, trusted, read), origin, self.config)
 
     def origin(
         self, bit_map: np.ndarray, around: tuple[int, int] | None = None
@@ -99,7 +130,7 @@ class Layout:
             ranges = [_places(length, self.config) for length in bit_map.shape]
         else:
             ranges = [(centre - period // 2, centre + period // 2 - 1) for centre in around]
-        signed = 2.0 * bit_map.astype(np.float32) - 1.0
+        signed = (2.0 * bit_map.astype(np.float32) - 1.0) * self._signs(bit_map.shape)
         score = np.zeros([high - low + 1 for low, high in ranges], np.float32)
         spans = [
             np.arange(-high, length - low)
@@ -129,7 +160,7 @@ class Layout:
         if clearness < floor:
             return None
         for decoy in decoy_layouts(decoys, self.config):
-            if decoy.origin(bit_map)[1] >= clearness:
+            if replace(decoy, content=self.content).origin(bit_map)[1] >= clearness:
                 return None
         return origin
 
@@ -147,8 +178,10 @@ class Layout:
 
 @lru_cache(maxsize=16)
 def layout(key: str | None = None, config: ModelConfig = MODEL) -> Layout:
-    """The layout a key stands for (None: the public key's)."""
-    return _drawn_layout([key_seed(key), _CANVAS_STREAM], config)
+    """The layout a key stands for (None: the public key's, not bound to content)."""
+    seed = key_seed(key)
+    drawn = _drawn_layout([seed, _CANVAS_STREAM], config)
+    return drawn if key is None else replace(drawn, pattern=binding_pattern(seed, config))
 
 
 @lru_cache(maxsize=4)

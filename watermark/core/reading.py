@@ -206,10 +206,11 @@ def _consistencies(
 
 def window_plane(grid: Grid, extractor: Network, layout: Layout, config: SyncConfig) -> np.ndarray:
     """The soft whitened plane of a grid's central window, read now if `locate` did not."""
+    window = central(grid.image, config.window)
     window_map = grid.window_map
     if window_map is None:
-        window_map = _read(central(grid.image, config.window), extractor, layout.config)
-    return layout.fold(window_map)
+        window_map = _read(window, extractor, layout.config)
+    return layout.bound(window).fold(window_map)
 
 
 def central(image: np.ndarray, size: int) -> np.ndarray:
@@ -277,7 +278,7 @@ def find_picture(
 def read_in_place(image: np.ndarray, extractor: Network, layout: Layout) -> np.ndarray:
     """The soft whitened plane read from `image` (analysis resolution) on its own grid, first
     cell at the centre: a grid turned upright, or the embedder's probe of its own margin."""
-    return layout.fold(_read(image, extractor, layout.config))
+    return layout.bound(image).fold(_read(image, extractor, layout.config))
 
 
 def cell_phases(model: ModelConfig) -> list[tuple[int, int]]:

@@ -120,7 +120,7 @@ class Search:
         self.model: ModelConfig = layout.config
         turns = [orientation.undo for orientation in ORIENTATIONS[1:]]
         self.reading: Reading = locate(luma, shape, extractor, self.model, sync, turns)
-        self.upright = layout.fold(self.reading.bit_map)
+        self.upright = layout.bound(self.reading.image).fold(self.reading.bit_map)
         height, width = self.reading.image.shape
         cell = self.model.cell
         places = max(  # whichever phase `phase` chooses
@@ -139,24 +139,30 @@ class Search:
         for other in self.reading.others:
             self._count(in_place=1)
             yield window_plane(other, self.extractor, self.layout, self.sync)
-        for _, window_map in self.turned():
-            yield self.layout.fold(window_map)
+        for _, window_map, keyed in self.turned():
+            yield keyed.fold(window_map)
 
-    def turned(self) -> Iterator[tuple[Orientation, np.ndarray]]:
-        """(orientation, soft bit map) of the likeliest grid's central window turned back, for
-        every orientation but upright (as `locate` read them, if it did)."""
+    def turned(self) -> Iterator[tuple[Orientation, np.ndarray, Layout]]:
+        """(orientation, soft bit map, the layout bound to it) of the likeliest grid's
+        central window turned back, for every orientation but upright (as `locate` read
+        them, if it did)."""
         window = central(self.reading.image, self.sync.window)
         for index, orientation in enumerate(ORIENTATIONS[1:]):
             self._count(in_place=1)
+            undone = orientation.undo(window)
             if self.reading.turned_maps:
-                yield orientation, self.reading.turned_maps[index]
+                window_map = self.reading.turned_maps[index]
             else:
-                undone = orientation.undo(window)
-                yield orientation, map_at(undone, (0, 0), self.extractor, self.model)
+                window_map = map_at(undone, (0, 0), self.extractor, self.model)
+            yield orientation, window_map, self.layout.bound(undone)
 
     def window_map(self) -> np.ndarray:
         """The soft bit map of the likeliest grid's central window, upright."""
         return central(self.reading.bit_map, self.sync.window // self.model.cell)
+
+    def window_layout(self) -> Layout:
+        """The layout bound to `window_map`."""
+        return self.layout.bound(central(self.reading.image, self.sync.window))
 
     @cached_property
     def phase(self) -> tuple[int, int]:
@@ -172,18 +178,23 @@ class Search:
         return phases[int(np.argmax(agreements))]
 
     @cached_property
+    def phase_layout(self) -> Layout:
+        """The layout bound to `phase_map`."""
+        return self.layout.bound(self.reading.image[self.phase[0] :, self.phase[1] :])
+
+    @cached_property
     def phase_map(self) -> np.ndarray:
         """The likeliest grid's whole image read at `phase`. Read once."""
         if self.phase == (0, 0):
             return self.reading.bit_map
         return map_at(self.reading.image, self.phase, self.extractor, self.model)
 
-    def at_origins(self, bit_map: np.ndarray, shift: tuple[int, int]) -> Iterator[np.ndarray]:
-        """The soft whitened plane of `bit_map`, its cyclic `shift` found, at every place its
-        first cell may be (see `layout.tile_origins`)."""
-        for origin in tile_origins(bit_map.shape, shift, self.model):
+    def at_origins(self, shift: tuple[int, int]) -> Iterator[np.ndarray]:
+        """The soft whitened plane of `phase_map`, its cyclic `shift` found, at every place
+        its first cell may be (see `layout.tile_origins`)."""
+        for origin in tile_origins(self.phase_map.shape, shift, self.model):
             self._count(aligned=1)
-            yield self.layout.fold(bit_map, origin)
+            yield self.phase_layout.fold(self.phase_map, origin)
 
     def aligned(self, expected: np.ndarray) -> Iterator[np.ndarray]:
         """For a crop off the centre: the readings `at_origins` of `phase_map` under the cyclic
@@ -191,7 +202,7 @@ class Search:
         bits compared, the keyed ones as they came."""
         matches = shift_matches(expected > 0.5, in_frame(self.phase_map, self.model) > 0.5)
         shift = np.unravel_index(np.argmax(matches), matches.shape)
-        yield from self.at_origins(self.phase_map, (int(shift[0]), int(shift[1])))
+        yield from self.at_origins((int(shift[0]), int(shift[1])))
 
     def _count(self, in_place: int = 0, aligned: int = 0) -> None:
         self.tried = Tries(self.tried.in_place + in_place, self.tried.aligned + aligned)

@@ -17,6 +17,10 @@ match count's tail times their number.
 Not covered: an image marked with *another mark under the same key*. The mask cancels out and
 the count measures how alike the two marks are (two logos with large white areas can agree on
 65% of bits, p ≈ 1e-21): use a different key per mark, or compare candidates' matches.
+Nor a mark copied from another photo marked under this key (its cells, or its whole
+residual): its keyed cells carry the other photo's content hash (`binding`), which agrees
+with this one's by chance but not exactly as a fair coin does, so the bound is not proven
+there; how often such a copy verifies is measured (`benchmarks/security.py`).
 """
 
 from __future__ import annotations
