@@ -94,7 +94,7 @@ def test_two_photos_marked_with_one_key_and_mark_give_the_hash_pattern_away(wate
     )
     learned = adversary.learned_pattern(first, second, watermarker.extractor, MODEL)
     true = binding_pattern(key_seed("secret"), MODEL)
-    assert abs(float(learned @ true)) > 0.5  # unit vectors: 10 free dimensions
+    assert float(learned @ true) > 0.5  # unit vectors, 10 free dimensions; the sign found too
     other = photo(768, 1024, seed=9)
     cells = adversary.rebound_cells(first, other, learned, watermarker.extractor, MODEL)
     copied = watermarker.embed_cells(other, lambda shape: cells)
