@@ -27,7 +27,7 @@ import cv2
 import numpy as np
 
 from ..config import ModelConfig, SyncConfig
-from .binding import neighbourhoods, trend_basis
+from .binding import neighbourhoods, over_floor, trend_basis
 from .lattice import fine_detail
 from .luma import luma
 from .reading import Network, map_at
@@ -146,7 +146,7 @@ def _agreement(
 
 def _flipped(hoods: np.ndarray, pattern: np.ndarray, model: ModelConfig) -> np.ndarray:
     """Where the hash `pattern` gives flips a cell of these neighbourhoods (see `binding`)."""
-    return hoods @ pattern > model.binding_floor
+    return over_floor(hoods, pattern, model) > 0
 
 
 def _about_centre(array: np.ndarray, reach: list[int]) -> np.ndarray:

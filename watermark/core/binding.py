@@ -61,7 +61,7 @@ def content_signs(luma: np.ndarray, pattern: np.ndarray, config: ModelConfig) ->
     hash's distance from its threshold, up to `binding_margin`, and with the share of the
     cell's neighbourhood inside the copy (the rest is mirrored, not the photo's).
     """
-    above = neighbourhoods(luma, config) @ pattern - config.binding_floor
+    above = over_floor(neighbourhoods(luma, config), pattern, config)
     trust = np.clip(-above / config.binding_margin, -1.0, 1.0)
     half = config.binding_span * config.binding_block // 2
     for axis, length in enumerate(trust.shape):
@@ -69,6 +69,12 @@ def content_signs(luma: np.ndarray, pattern: np.ndarray, config: ModelConfig) ->
         inside = np.minimum(1.0, (half + np.minimum(index, length - 1 - index)) / (2 * half))
         trust *= inside.reshape([-1 if axis == dim else 1 for dim in range(trust.ndim)])
     return trust.astype(np.float32)
+
+
+def over_floor(hoods: np.ndarray, pattern: np.ndarray, config: ModelConfig) -> np.ndarray:
+    """How far the hash of each cell's `neighbourhoods` is above the floor (luma): the cell is
+    flipped where it is positive."""
+    return hoods @ pattern - config.binding_floor
 
 
 def neighbourhoods(luma: np.ndarray, config: ModelConfig) -> np.ndarray:
