@@ -1,7 +1,10 @@
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
 from tests.images import photo
+from watermark import Watermarker
 from watermark.config import MODEL, SYNC
 from watermark.core import adversary
 from watermark.core.binding import binding_pattern
@@ -73,6 +76,29 @@ def test_under_a_key_neither_an_averaged_copy_nor_a_cell_copy_forges(watermarker
     cells = adversary.read_cells(marked, watermarker.extractor, MODEL)
     copied = watermarker.embed_cells(other, lambda shape: adversary.copy_cells(cells, shape, MODEL))
     assert not watermarker.verify_plane(copied, plane, key="secret").present
+
+
+def grey(level: int, shape: tuple[int, int], seed: int) -> np.ndarray:
+    """A flat photo: one grey, a grey level of noise."""
+    noise = np.random.default_rng(seed).normal(0, 1, (*shape, 1))
+    return np.clip(level + noise, 0, 255).repeat(3, 2).astype(np.uint8)
+
+
+@pytest.mark.networks
+def test_a_copy_from_a_flat_photo_onto_a_mostly_flat_one_is_told_from_the_mark(watermarker):
+    """Both photos flat where the cells land, the content flips them in neither, but for the
+    textured strip of the second: only there is the copy read turned over."""
+    plane = np.random.default_rng(6).integers(0, 2, (32, 32))
+    marked = watermarker.embed_plane(grey(225, (768, 1024), seed=0), plane, key="secret")
+    assert watermarker.verify_plane(marked, plane, key="secret").copied is False
+    other = grey(200, (768, 1024), seed=1)
+    other[:, 700:] = photo(768, 1024, seed=9)[:, 700:]
+    cells = adversary.read_cells(marked, watermarker.extractor, MODEL)
+    copied = watermarker.embed_cells(other, lambda shape: adversary.copy_cells(cells, shape, MODEL))
+    verdict = watermarker.verify_plane(copied, plane, key="secret")
+    assert not verdict.present and verdict.copied
+    untested = Watermarker(sync_config=replace(SYNC, copy_tail=0.0))
+    assert untested.verify_plane(copied, plane, key="secret").present  # the copy forges so
 
 
 @pytest.mark.networks

@@ -9,7 +9,7 @@ from watermark.core.binding import binding_pattern, content_signs
 from watermark.core.keys import key_seed
 from watermark.core.layout import layout
 from watermark.core.luma import luma as luma_of
-from watermark.core.tiling import keyed_cells, plane_map
+from watermark.core.tiling import keyed_bits, keyed_cells, plane_map
 
 PATTERN = binding_pattern(key_seed("k"), MODEL)
 
@@ -85,3 +85,18 @@ def test_a_bound_layout_flips_keyed_cells_by_the_content_too():
 def test_the_public_layout_is_not_bound():
     public = layout(None)
     assert public.bound(working_luma(1)) is public
+
+
+def test_a_copy_from_a_flat_photo_reads_turned_over_where_this_photo_flips_cells():
+    luma = working_luma(1)
+    plane = np.random.default_rng(3).integers(0, 2, (32, 32))
+    tiled = plane_map(plane, luma.shape)
+    bound = layout("k").bound(luma)
+    flipped, cover = bound.fold_flipped(bound.apply(tiled))
+    keyed = keyed_bits(MODEL)
+    assert np.all(cover[~keyed] == 0) and np.all(cover[keyed] > 0.1)
+    assert np.array_equal(flipped[keyed] > 0.5, plane[keyed] == 1)  # made here: the mark
+    flat = layout("k").bound(np.full_like(luma, 0.9))  # a flat photo's cells, copied here
+    copied, _ = bound.fold_flipped(flat.apply(tiled))
+    assert np.array_equal(copied[keyed] > 0.5, plane[keyed] == 0)  # turned over
+    assert np.array_equal(bound.fold(bound.apply(tiled)) > 0.5, plane == 1)

@@ -8,7 +8,8 @@ from PIL import Image
 
 from cli import main
 from tests.images import monogram, photo
-from watermark.core.verify import binomial_tail, decide, matching_bits
+from watermark.core.tiling import keyed_bits
+from watermark.core.verify import binomial_tail, copied, decide, matching_bits
 
 pytestmark = pytest.mark.networks
 
@@ -33,6 +34,17 @@ def test_decide_counts_only_the_bits_it_is_told_and_pays_for_every_hypothesis():
     assert verdict.p_value == pytest.approx(20 * binomial_tail(224, 256))
     assert not decide(140, 256, 20).present  # p ≈ 0.08 × 20
     assert decide(224, 256, 20, fpr=1e-300).present is False
+
+
+def test_a_reading_turned_over_where_the_content_flips_cells_is_a_copy():
+    expected = np.random.default_rng(0).integers(0, 2, (32, 32))
+    counted = keyed_bits()
+    cover = np.where(counted, 0.5, 0.0)
+    noisy = np.where(np.random.default_rng(1).random((32, 32)) < 0.3, 1 - expected, expected)
+    assert not copied(expected, (expected, cover), counted)  # made here
+    assert not copied(expected, (noisy, cover), counted)  # made here, read noisily
+    assert copied(expected, (1 - noisy, cover), counted)  # a copy: turned over
+    assert not copied(expected, (1 - expected, np.zeros((32, 32))), counted)  # nothing flipped
 
 
 def test_verify_command_exit_codes(tmp_path: Path, mark_path: Path):

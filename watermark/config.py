@@ -59,7 +59,9 @@ class ModelConfig:
 
 @dataclass(frozen=True)
 class SyncConfig:
-    """Finding the mark's lattice in an attacked copy (see `core.lattice`, `core.reading`)."""
+    """Reading the mark from an attacked copy: finding its lattice and its place (see
+    `core.lattice`, `core.reading`), and telling it from a copy off another photo
+    (`core.verify.copied`)."""
 
     highpass_sigma: float = 1.5  # px: fine detail = luma minus its blur
     jpeg_block: int = 8  # JPEG's block pattern, removed before looking for ours
@@ -92,6 +94,8 @@ class SyncConfig:
     picture_agreement: float = 0.3  # neighbour agreement that makes a read plane a picture
     keyed_clearness: float = 6.5  # robust z of the place the keyed cells put a crop at
     decoy_layouts: int = 8  # layouts of no key the place must be clearer than (`Layout.placed`)
+    copy_cover: float = 0.05  # mean trust of a bit's content flips for `verify.copied` to test it
+    copy_tail: float = 0.01  # P[a fair coin's agreement is this low] that makes a reading a copy
 
 
 @dataclass(frozen=True)

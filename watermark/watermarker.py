@@ -11,7 +11,7 @@ shift), and there is a single rounding to the output's integer type.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import chain
 from pathlib import Path
 
@@ -50,7 +50,7 @@ from .core.tiling import (
     resize,
     working_shape,
 )
-from .core.verify import Verdict, decide, matching_bits
+from .core.verify import Verdict, copied, decide, matching_bits
 from .nets.runtime import assets_dir, load_network
 
 
@@ -274,21 +274,26 @@ class Watermarker:
         Cheapest first, as `core.search` orders its readings; it stops as soon as the mark
         is present (the p-value pays for the whole plan all the same). Under a secret key
         only the keyed bits count (see `core.layout`): what an attacker without it can
-        average out of marked photos does not make a mark present. Under the public key
-        anyone can make a mark anyway, so every bit counts.
+        average out of marked photos does not make a mark present, and a reading that shows
+        the mark as copied from another photo (`verify.copied`) is passed over. Under the
+        public key anyone can make a mark anyway, so every bit counts.
         """
         expected = whitening(key, self.config.plane_size).apply(plane)
-        search = self._search(image, key)
+        search, sync = self._search(image, key), self.sync_config
         size = self.config.plane_size
         counted = keyed_bits(self.config) if key is not None else np.ones((size, size), bool)
         hypotheses = search.planned.total(1 if key is not None else size * size)
-        bits, best = int(counted.sum()), 0
-        for soft in chain(search.placed(), search.aligned(expected)):
-            best = max(best, matching_bits(expected, soft, counted))
-            verdict = decide(best, bits, hypotheses, fpr)
-            if verdict.present:
-                break
-        return verdict
+        best, copy_seen = decide(0, int(counted.sum()), hypotheses, fpr), False
+        for placement in chain(search.placed(), search.aligned(expected)):
+            matching = matching_bits(expected, placement.plane, counted)
+            verdict = decide(matching, best.bits, hypotheses, fpr)
+            if not verdict.present:
+                best = max(best, verdict, key=lambda seen: seen.matching)
+            elif key is not None and copied(expected, placement.flipped(), counted, sync):
+                copy_seen = True
+            else:
+                return verdict
+        return replace(best, copied=copy_seen)
 
     def read(self, image: np.ndarray, key: str | None = None) -> Extraction:
         """Read the plane, wherever a crop, resize, rotation, turn or mirror has put its grid
@@ -297,7 +302,7 @@ class Watermarker:
         `core.layout`), or by the mark's shape: the un-whitened plane is then a picture."""
         search = self._search(image, key)
         undo = whitening(key, self.config.plane_size).undo
-        whitened, orientation, shift = search.upright, UPRIGHT, None
+        whitened, orientation, shift = search.upright.plane, UPRIGHT, None
         if not self._shows_mark(whitened, search.window_map(), search.window_layout(), undo):
             whitened, orientation, shift = self._find_placement(search, undo)
         plane = undo(whitened)
@@ -339,9 +344,9 @@ class Watermarker:
             in_frame(bit_map, self.config), undo, keyed_bits(self.config), self.sync_config
         )
         if shift is not None:
-            placed = search.at_origins(shift)
-            return max(placed, key=lambda plane: picture_score(undo(plane))), UPRIGHT, shift
-        return search.upright, UPRIGHT, None
+            planes = (placement.plane for placement in search.at_origins(shift))
+            return max(planes, key=lambda plane: picture_score(undo(plane))), UPRIGHT, shift
+        return search.upright.plane, UPRIGHT, None
 
     def _placed_by_key(
         self, search: Search

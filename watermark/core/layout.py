@@ -104,13 +104,34 @@ class Layout:
         from their mean over the periods, turned back, and drawn to 0.5 as far as the bound
         content's hash is not trusted (see `binding`)."""
         origin = centre_cell(bit_map.shape) if origin is None else origin
+        keyed, read = self._drawn_back(bit_map, origin)
+        trusted = np.float32(0.5) + (read - np.float32(0.5)) * self._signs(read.shape)
+        return fold(np.where(keyed, trusted, read), origin, self.config)
+
+    def fold_flipped(
+        self, bit_map: np.ndarray, origin: tuple[int, int] | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(plane, cover): `fold` of the keyed cells the bound content flips alone, and for each
+        bit of the plane the mean trust of that flip over its keyed cells (0 where the content
+        flips none, and for the bits that are not keyed). A mark copied from another photo's
+        flat area reads turned over there (see `binding`)."""
+        origin = centre_cell(bit_map.shape) if origin is None else origin
+        keyed, read = self._drawn_back(bit_map, origin)
+        flips = np.minimum(np.broadcast_to(self._signs(read.shape), read.shape), 0.0)
+        trusted = np.float32(0.5) + (read - np.float32(0.5)) * flips
+        plane = fold(np.where(keyed & (flips < 0), trusted, np.nan), origin, self.config)
+        return plane, fold(np.where(keyed, -flips, 0.0), origin, self.config)
+
+    def _drawn_back(
+        self, bit_map: np.ndarray, origin: tuple[int, int]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(keyed cells, the map with its keyed cells as departures from their mean over the
+        periods, the canvas's flips turned back; the content's not yet)."""
         keyed = keyed_cells(bit_map.shape, origin, self.config)
         repeated = fold(np.where(keyed, bit_map, np.nan), origin, self.config)
         departures = bit_map - tile(repeated, bit_map.shape, origin) + np.float32(0.5)
         read = np.where(keyed, np.clip(departures, 0.0, 1.0), bit_map)
-        read = np.where(self._drawn(read.shape, origin), 1.0 - read, read)
-        trusted = np.float32(0.5) + (read - np.float32(0.5)) * self._signs(read.shape)
-        return fold(np.where(keyed, trusted, read), origin, self.config)
+        return keyed, np.where(self._drawn(read.shape, origin), 1.0 - read, read)
 
     def origin(
         self, bit_map: np.ndarray, around: tuple[int, int] | None = None

@@ -204,13 +204,15 @@ def _consistencies(
     return [consistency(_read(view(window), extractor, model), model) for view in views]
 
 
-def window_plane(grid: Grid, extractor: Network, layout: Layout, config: SyncConfig) -> np.ndarray:
-    """The soft whitened plane of a grid's central window, read now if `locate` did not."""
+def window_reading(
+    grid: Grid, extractor: Network, model: ModelConfig, config: SyncConfig
+) -> tuple[np.ndarray, np.ndarray]:
+    """(window, soft bit map) of a grid's central window, read now if `locate` did not."""
     window = central(grid.image, config.window)
     window_map = grid.window_map
     if window_map is None:
-        window_map = _read(window, extractor, layout.config)
-    return layout.bound(window).fold(window_map)
+        window_map = _read(window, extractor, model)
+    return window, window_map
 
 
 def central(image: np.ndarray, size: int) -> np.ndarray:

@@ -45,7 +45,7 @@ from .reading import (
     in_frame,
     locate,
     map_at,
-    window_plane,
+    window_reading,
 )
 from .verify import shift_matches
 
@@ -89,6 +89,25 @@ ORIENTATIONS = (
 )
 
 
+@dataclass(frozen=True, eq=False)
+class Placement:
+    """One reading of the plane: a soft bit map, the layout bound to the image it was read
+    from, and the cell that holds the plane's first bit (None: the centre cell)."""
+
+    bit_map: np.ndarray
+    layout: Layout
+    origin: tuple[int, int] | None = None
+
+    @cached_property
+    def plane(self) -> np.ndarray:
+        """The soft whitened plane (`Layout.fold`)."""
+        return self.layout.fold(self.bit_map, self.origin)
+
+    def flipped(self) -> tuple[np.ndarray, np.ndarray]:
+        """The plane of the keyed cells the content flips, and its cover (`Layout.fold_flipped`)."""
+        return self.layout.fold_flipped(self.bit_map, self.origin)
+
+
 @dataclass(frozen=True)
 class Tries:
     """Hypotheses read in place, and places tried for the plane after a crop off the centre."""
@@ -120,7 +139,7 @@ class Search:
         self.model: ModelConfig = layout.config
         turns = [orientation.undo for orientation in ORIENTATIONS[1:]]
         self.reading: Reading = locate(luma, shape, extractor, self.model, sync, turns)
-        self.upright = layout.bound(self.reading.image).fold(self.reading.bit_map)
+        self.upright = Placement(self.reading.bit_map, layout.bound(self.reading.image))
         height, width = self.reading.image.shape
         cell = self.model.cell
         places = max(  # whichever phase `phase` chooses
@@ -132,15 +151,16 @@ class Search:
         )
         self.tried = Tries(1, 0)
 
-    def placed(self) -> Iterator[np.ndarray]:
-        """Soft whitened planes read in place: the likeliest grid upright (whole), the other
-        grids upright, then the likeliest grid in every other orientation (central windows)."""
+    def placed(self) -> Iterator[Placement]:
+        """Readings in place: the likeliest grid upright (whole), the other grids upright, then
+        the likeliest grid in every other orientation (central windows)."""
         yield self.upright
         for other in self.reading.others:
             self._count(in_place=1)
-            yield window_plane(other, self.extractor, self.layout, self.sync)
+            window, window_map = window_reading(other, self.extractor, self.model, self.sync)
+            yield Placement(window_map, self.layout.bound(window))
         for _, window_map, keyed in self.turned():
-            yield keyed.fold(window_map)
+            yield Placement(window_map, keyed)
 
     def turned(self) -> Iterator[tuple[Orientation, np.ndarray, Layout]]:
         """(orientation, soft bit map, the layout bound to it) of the likeliest grid's
@@ -189,14 +209,14 @@ class Search:
             return self.reading.bit_map
         return map_at(self.reading.image, self.phase, self.extractor, self.model)
 
-    def at_origins(self, shift: tuple[int, int]) -> Iterator[np.ndarray]:
-        """The soft whitened plane of `phase_map`, its cyclic `shift` found, at every place
-        its first cell may be (see `layout.tile_origins`)."""
+    def at_origins(self, shift: tuple[int, int]) -> Iterator[Placement]:
+        """`phase_map`, its cyclic `shift` found, read at every place its first cell may be
+        (see `layout.tile_origins`)."""
         for origin in tile_origins(self.phase_map.shape, shift, self.model):
             self._count(aligned=1)
-            yield self.phase_layout.fold(self.phase_map, origin)
+            yield Placement(self.phase_map, self.phase_layout, origin)
 
-    def aligned(self, expected: np.ndarray) -> Iterator[np.ndarray]:
+    def aligned(self, expected: np.ndarray) -> Iterator[Placement]:
         """For a crop off the centre: the readings `at_origins` of `phase_map` under the cyclic
         shift under which its plane best matches `expected` (a binary whitened plane), all its
         bits compared, the keyed ones as they came."""

@@ -20,7 +20,11 @@ the count measures how alike the two marks are (two logos with large white areas
 Nor a mark copied from another photo marked under this key (its cells, or its whole
 residual): its keyed cells carry the other photo's content hash (`binding`), which agrees
 with this one's by chance but not exactly as a fair coin does, so the bound is not proven
-there; how often such a copy verifies is measured (`benchmarks/security.py`).
+there; how often such a copy verifies is measured (`benchmarks/security.py`). Where both
+photos are flat the hashes agree, except on the cells this photo's content flips: a copy
+reads turned over there, so a reading that shows the mark but disagrees with it there far
+more than chance allows (`copied`) is a copy, not the mark. That test only passes readings
+over, so the false-alarm bound stands.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ from math import comb
 
 import numpy as np
 
-from ..config import DEFAULTS
+from ..config import DEFAULTS, SYNC, SyncConfig
 
 
 @dataclass(frozen=True)
@@ -42,13 +46,17 @@ class Verdict:
     p_value: float
     present: bool
     hypotheses: int  # what the p-value paid for: grids, orientations and places read
+    copied: bool = False  # a reading showed the mark, but as a copy from another photo
 
     def as_dict(self) -> dict:
         return asdict(self)
 
     def sentence(self) -> str:
         head = "mark present" if self.present else "no mark"
-        return f"{head}: {self.matching}/{self.bits} bits match, p = {self.p_value:.3g}"
+        sentence = f"{head}: {self.matching}/{self.bits} bits match, p = {self.p_value:.3g}"
+        if self.copied:
+            sentence += " (a copy of the mark from another photo was found and passed over)"
+        return sentence
 
 
 def binomial_tail(matching: int, bits: int) -> float:
@@ -77,6 +85,25 @@ def decide(matching: int, bits: int, hypotheses: int, fpr: float = DEFAULTS.fpr)
     """The verdict on the best match count of `bits` compared, over `hypotheses` readings."""
     p_value = min(1.0, hypotheses * binomial_tail(matching, bits))
     return Verdict(bits, matching, matching / bits, p_value, p_value <= fpr, hypotheses)
+
+
+def copied(
+    expected: np.ndarray,
+    flipped: tuple[np.ndarray, np.ndarray],
+    counted: np.ndarray,
+    config: SyncConfig = SYNC,
+) -> bool:
+    """Whether a reading that shows the binary `expected` plane shows it copied from another
+    photo: on the `counted` bits the content of the photo read flips (`flipped`: plane and
+    cover, see `Layout.fold_flipped`; bits covered by at least `copy_cover`), it disagrees
+    with `expected` more often than `copy_tail` of fair coins would. The photo the mark was
+    made in agrees there as elsewhere, only more noisily; a copy from a flat area is turned
+    over there."""
+    plane, cover = flipped
+    tested = counted & (cover >= config.copy_cover)
+    bits = int(tested.sum())
+    agreeing = matching_bits(expected, plane, tested)
+    return bits > 0 and binomial_tail(bits - agreeing, bits) <= config.copy_tail
 
 
 def shift_matches(expected: np.ndarray, read: np.ndarray) -> np.ndarray:
