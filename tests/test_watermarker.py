@@ -12,7 +12,7 @@ from tests.images import monogram, photo
 from watermark import ImageTooSmall, Watermarker
 from watermark.config import MODEL_CONFIG_FILE
 from watermark.core.metrics import bit_accuracy, largest_change, psnr, worst_block_psnr
-from watermark.nets.runtime import assets_dir
+from watermark.nets.runtime import LiteRTNetwork, assets_dir, load_network
 
 pytestmark = pytest.mark.networks
 
@@ -100,6 +100,18 @@ def test_litert_and_keras_backends_agree():
     marked = fast.embed(image, monogram())
     assert np.abs(marked.astype(int) - reference.embed(image, monogram())).max() <= 1
     assert np.allclose(fast.extract(marked), reference.extract(marked), atol=1e-4)
+
+
+def test_litert_keeps_an_interpreter_per_shape_a_bounded_few():
+    network = load_network("extractor", backend="litert")
+    rng = np.random.default_rng(0)
+    first = rng.random((1, 64, 96, 1)).astype(np.float32)
+    once = network(first)
+    sides = range(32, 32 + 8 * (LiteRTNetwork.SHAPES_KEPT + 2), 8)
+    for side in sides:
+        assert network(rng.random((1, side, side, 1))).shape == (1, side // 4, side // 4, 1)
+    assert len(network.interpreters) == LiteRTNetwork.SHAPES_KEPT
+    assert np.array_equal(network(first), once)  # made again, reads alike
 
 
 def test_import_does_not_load_tensorflow():

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections import OrderedDict
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -38,29 +39,48 @@ def assets_dir() -> Path:
 
 
 class LiteRTNetwork:
+    """A LiteRT interpreter per input shape, the last `SHAPES_KEPT` kept: a reader alternates
+    between a few shapes (the whole copy, its central window, the window a pixel off), and
+    re-allocating an interpreter's tensors for each costs more than a small read."""
+
+    SHAPES_KEPT = 8
+
     def __init__(self, path: Path, threads: int | None = None):
+        self.path, self.threads = str(path), threads or usable_cores()
+        self.interpreters: OrderedDict[tuple, object] = OrderedDict()
+        probe = self._new_interpreter()
+        # Exported inputs are named serving_default_<keras input name>:0, in any order.
+        self.inputs = sorted(probe.get_input_details(), key=lambda d: _input_position(d["name"]))
+        self.output = probe.get_output_details()[0]["index"]
+
+    def __call__(self, *inputs: np.ndarray) -> np.ndarray:
+        interpreter = self._interpreter(tuple(array.shape for array in inputs))
+        for detail, array in zip(self.inputs, inputs, strict=True):
+            interpreter.set_tensor(detail["index"], np.ascontiguousarray(array, np.float32))
+        interpreter.invoke()
+        return interpreter.get_tensor(self.output)
+
+    def _interpreter(self, shapes: tuple):
+        """The interpreter kept for `shapes`, made and allocated if there is none (the one
+        used longest ago then dropped past `SHAPES_KEPT`)."""
+        if shapes in self.interpreters:
+            self.interpreters.move_to_end(shapes)
+            return self.interpreters[shapes]
+        interpreter = self._new_interpreter()
+        for detail, shape in zip(self.inputs, shapes, strict=True):
+            interpreter.resize_tensor_input(detail["index"], shape)
+        with _quiet_stderr():
+            interpreter.allocate_tensors()
+        self.interpreters[shapes] = interpreter
+        if len(self.interpreters) > self.SHAPES_KEPT:
+            self.interpreters.popitem(last=False)
+        return interpreter
+
+    def _new_interpreter(self):
         from ai_edge_litert.interpreter import Interpreter
 
         with _quiet_stderr():  # LiteRT logs an INFO line about its CPU delegate to fd 2
-            self.interpreter = Interpreter(str(path), num_threads=threads or usable_cores())
-        details = self.interpreter.get_input_details()
-        # Exported inputs are named serving_default_<keras input name>:0, in any order.
-        self.inputs = sorted(details, key=lambda d: _input_position(d["name"]))
-        self.output = self.interpreter.get_output_details()[0]["index"]
-        self.shapes: tuple = ()
-
-    def __call__(self, *inputs: np.ndarray) -> np.ndarray:
-        shapes = tuple(array.shape for array in inputs)
-        if shapes != self.shapes:
-            for detail, shape in zip(self.inputs, shapes, strict=True):
-                self.interpreter.resize_tensor_input(detail["index"], shape)
-            with _quiet_stderr():
-                self.interpreter.allocate_tensors()
-            self.shapes = shapes
-        for detail, array in zip(self.inputs, inputs, strict=True):
-            self.interpreter.set_tensor(detail["index"], np.ascontiguousarray(array, np.float32))
-        self.interpreter.invoke()
-        return self.interpreter.get_tensor(self.output)
+            return Interpreter(self.path, num_threads=self.threads)
 
 
 @contextmanager
