@@ -153,8 +153,9 @@ def verify(image: Path, mark: Path, fpr: float, as_json: bool, key: str | None) 
     image without this mark (or marked with another key) matches as well: P[Binomial(n,
     1/2) ≥ k] times the hypotheses tried (--json: "hypotheses"). Under a secret key n = 144,
     the keyed bits, which do not repeat (see the README's Security); under the public key
-    n = 1024. Present when p ≤ --fpr. Not a proof of origin: a mark can be copied onto
-    another photo (see the README's Security).
+    n = 1024. Present when p ≤ --fpr. Under a secret key a reading that shows the mark as
+    copied from another photo is passed over (--json: "copied"). Not a proof of origin: a
+    mark can still be copied onto some photos (see the README's Security).
 
     \b
     Examples:
