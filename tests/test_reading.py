@@ -90,11 +90,15 @@ def test_no_lattice_without_a_pattern(luma: np.ndarray):
     assert find_lattices(luma, SYNC) == []
 
 
-def test_a_photo_without_a_pattern_gets_only_unturned_guesses_without_evidence():
+def test_a_photo_without_a_pattern_gets_only_unturned_square_guesses():
+    """No turned or stretched lattice; the unturned square ones are proposed whatever their
+    strength (weak evidence: one scores just above `min_strength` here)."""
     lattices = find_lattices(luma(photo(512, 768, seed=2)) / np.float32(255), SYNC)
     assert 0 < len(lattices) <= SYNC.unturned_seeds
     for lattice in lattices:
-        assert lattice.strength < SYNC.min_strength and abs(lattice.rotation) < 2
+        across, down = np.hypot(*lattice.across), np.hypot(*lattice.down)
+        assert abs(lattice.rotation) < 2 and abs(down / across - 1) < SYNC.max_aspect_change
+        assert lattice.strength < SYNC.warped_strength
 
 
 @pytest.mark.parametrize(

@@ -43,7 +43,7 @@ def test_the_search_reads_what_it_plans_and_plans_for_any_phase():
     assert search.tried == Tries(search.planned.in_place, len(aligned))
     height, width = (side // MODEL.cell for side in search.reading.image.shape)
     worst = tile_origins((height - 1, width - 1), (0, 0))  # a pixel off in both directions
-    assert len(aligned) <= search.planned.aligned == len(worst) > 4
+    assert len(aligned) <= search.planned.aligned == len(worst) >= 1  # on any grid (coins)
     assert search.planned.total() == search.planned.in_place + search.planned.aligned
     assert search.planned.total(1024) == search.planned.in_place + 1024 * search.planned.aligned
 

@@ -65,6 +65,8 @@ class SyncConfig:
 
     highpass_sigma: float = 1.5  # px: fine detail = luma minus its blur
     jpeg_block: int = 8  # JPEG's block pattern, removed before looking for ours
+    contrast_sigma: float = 2.0  # px: fine detail is divided by its local RMS over this
+    contrast_floor: float = 0.002  # luma (half a grey level): added to that RMS
     min_period: float = 56.0  # px in the analysis image: shorter lags are the photo's own
     min_periods: float = 1.4  # the image must hold this many periods on its short side
     max_rotation: float = 15.0  # degrees searched each side of across and down

@@ -63,6 +63,7 @@ def find_lattices(luma: np.ndarray, config: SyncConfig) -> list[Lattice]:
     detail = fine_detail(luma, config)
     if not np.any(detail):
         return []  # a flat image
+    detail = contrast_normalised(detail, config)
     strength, zones = _peak_strength(_autocorrelation(detail, longest + 3), longest, config)
     found: list[Lattice] = []
     seeds = [(seed, config.min_strength) for seed in _square_seeds(strength, zones, config)]
@@ -297,6 +298,21 @@ def fine_detail(luma: np.ndarray, config: SyncConfig) -> np.ndarray:
     pattern = tiles.mean(axis=(0, 2))
     detail[:height, :width] -= np.tile(pattern, (height // block, width // block))
     return detail - detail.mean()
+
+
+def contrast_normalised(detail: np.ndarray, config: SyncConfig) -> np.ndarray:
+    """Fine detail divided by its local RMS (over `contrast_sigma`) plus `contrast_floor`,
+    which keeps a flat area's noise from being blown up: a whitening in space, as
+    `_autocorrelation` whitens in frequency.
+
+    Why: the residual is scaled by the photo's texture, but far less than the texture itself,
+    so in the raw detail a textured area's own fine structure outweighs the mark everywhere
+    and its autocorrelation drowns the mark's peaks; divided by the local contrast, every
+    area weighs alike, and the smooth ones, where the mark stands out, count as much.
+    """
+    local = np.sqrt(cv2.GaussianBlur(detail * detail, (0, 0), config.contrast_sigma))
+    normalised = detail / (local + config.contrast_floor)
+    return normalised - normalised.mean()
 
 
 def _autocorrelation(detail: np.ndarray, lags: int) -> np.ndarray:
