@@ -1,12 +1,13 @@
 """How long `verify` and `extract` take after the networks are loaded, on held-out photos.
 
 Usage: python benchmarks/read_speed.py [--photos data/heldout-broad] [--training data/photos]
-                                       [--large 12] [--out benchmarks/results]
+                                       [--large 12] [--key KEY] [--out benchmarks/results]
 
 Photos as in geometry.py (the 1920-px ones). Per photo: verify of the unmarked photo against
 the bundled logo (the reader tries every hypothesis before it says "no mark"), and of the
-marked photo; extract of the marked photo with a random plane, clean and after JPEG 75. Run it
-on an idle machine. Writes DIR/read_speed.md.
+marked photo; extract of the marked photo with a random plane, clean and after JPEG 75;
+under the public key or `--key` (marked and read with it). Run it on an idle machine.
+Writes DIR/read_speed.md (DIR/read_speed-key.md under a key).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_photo_arguments(parser)
     parser.add_argument("--large", type=int, default=12)
+    parser.add_argument("--key", default=None)
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results"))
     args = parser.parse_args()
     paths = heldout_paths(args)
@@ -44,29 +46,27 @@ def main() -> None:
     random_plane = np.random.default_rng(3).integers(0, 2, (32, 32))
     sets = photo_sets(paths, args.large, 0)
     photos = [photo for kind in ("1920 textured", "1920 smooth") for _, photo in sets[kind]]
-    watermarker.verify_plane(photos[0], logo)  # loads the networks
+    key = args.key
+    watermarker.verify_plane(photos[0], logo, key)  # loads the networks
     times: dict[str, list[float]] = {}
     for photo in photos:
-        marked = watermarker.embed_plane(photo, logo)
-        randomly = watermarker.embed_plane(photo, random_plane)
+        marked = watermarker.embed_plane(photo, logo, key=key)
+        randomly = watermarker.embed_plane(photo, random_plane, key=key)
         jpeg = attacks.apply(randomly, "jpeg:75")
         for label, function, arguments in (
-            ("verify, unmarked photo", watermarker.verify_plane, (photo, logo)),
-            ("verify, marked photo", watermarker.verify_plane, (marked, logo)),
-            ("extract, random plane", watermarker.read, (randomly,)),
-            ("extract, random plane, after JPEG 75", watermarker.read, (jpeg,)),
+            ("verify, unmarked photo", watermarker.verify_plane, (photo, logo, key)),
+            ("verify, marked photo", watermarker.verify_plane, (marked, logo, key)),
+            ("extract, random plane", watermarker.read, (randomly, key)),
+            ("extract, random plane, after JPEG 75", watermarker.read, (jpeg, key)),
         ):
             times.setdefault(label, []).append(seconds(function, *arguments))
     lines = ["| 1920-px photo, after loading | median s | max s |", "|---|---|---|"]
     for label, values in times.items():
         lines.append(f"| {label} | {np.median(values):.2f} | {max(values):.2f} |")
-    report = (
-        f"{len(photos)} held-out photos at 1920 px; `python benchmarks/read_speed.py`\n\n"
-        + "\n".join(lines)
-        + "\n"
-    )
+    command = "python benchmarks/read_speed.py" + (f" --key '{key}'" if key else "")
+    report = f"{len(photos)} held-out photos at 1920 px; `{command}`\n\n" + "\n".join(lines) + "\n"
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "read_speed.md").write_text(report)
+    (args.out / ("read_speed-key.md" if key else "read_speed.md")).write_text(report)
     print(report)
 
 
