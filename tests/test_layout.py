@@ -6,6 +6,7 @@ import pytest
 from watermark.config import MODEL, SYNC
 from watermark.core.layout import layout, tile_origins
 from watermark.core.tiling import fold, keyed_bits, keyed_cells, plane_map
+from watermark.core.verify import informative
 
 PLANE = np.random.default_rng(3).integers(0, 2, (32, 32)).astype(np.uint8)
 
@@ -106,3 +107,15 @@ def test_a_map_larger_than_any_working_image_is_placed_about_its_centre():
     (row, col), _ = layout("k").origin(bit_map)
     assert abs(row - 200) <= 16 and abs(col - 180) <= 16
     assert len(tile_origins((400, 360), (5, 7))) == 1
+
+
+def test_a_keyed_bit_read_once_says_nothing_and_is_not_counted():
+    """One copy of a keyed cell departs from its own mean by nothing: `verify` leaves it out."""
+    soft = layout("k").apply(plane_map(PLANE, (1024, 1024))) * np.float32(0.8) + np.float32(0.1)
+    crop = soft[100:150, 100:150]  # one period and a bit: most keyed bits have one copy
+    origin = (28, 28)
+    read = layout("k").fold(crop, origin)
+    keyed = keyed_bits()
+    told = informative(read)
+    assert told[~keyed].all() and 0 < told[keyed].sum() < 144
+    assert np.array_equal(read[told & keyed] > 0.5, PLANE[told & keyed] == 1)

@@ -34,6 +34,7 @@ def test_decide_counts_only_the_bits_it_is_told_and_pays_for_every_hypothesis():
     assert verdict.p_value == pytest.approx(20 * binomial_tail(224, 256))
     assert not decide(140, 256, 20).present  # p ≈ 0.08 × 20
     assert decide(224, 256, 20, fpr=1e-300).present is False
+    assert decide(0, 0, 20).p_value == 1.0  # a reading that says nothing
 
 
 def test_a_reading_turned_over_where_the_content_flips_cells_is_a_copy():

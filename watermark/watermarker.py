@@ -50,7 +50,7 @@ from .core.tiling import (
     resize,
     working_shape,
 )
-from .core.verify import Verdict, copied, decide, matching_bits
+from .core.verify import Verdict, copied, decide, informative, matching_bits
 from .nets.runtime import assets_dir, load_network
 
 
@@ -285,11 +285,12 @@ class Watermarker:
         hypotheses = search.planned.total(1 if key is not None else size * size)
         best, copy_seen = decide(0, int(counted.sum()), hypotheses, fpr), False
         for placement in chain(search.placed(), search.aligned(expected)):
-            matching = matching_bits(expected, placement.plane, counted)
-            verdict = decide(matching, best.bits, hypotheses, fpr)
+            told = counted & informative(placement.plane)
+            matching = matching_bits(expected, placement.plane, told)
+            verdict = decide(matching, int(told.sum()), hypotheses, fpr)
             if not verdict.present:
-                best = max(best, verdict, key=lambda seen: seen.matching)
-            elif key is not None and copied(expected, placement.flipped(), counted, sync):
+                best = min(best, verdict, key=lambda seen: (seen.p_value, -seen.bit_accuracy))
+            elif key is not None and copied(expected, placement.flipped(), told, sync):
                 copy_seen = True
             else:
                 return verdict

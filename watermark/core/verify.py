@@ -8,7 +8,11 @@ agree with the mark's plane like fair coin flips: the key's flips and whitening 
 permutation and XOR mask, see `keys`) make each expected bit an independent fair coin with
 respect to anything such an image can contain. The number of agreeing bits k of n is then
 Binomial(n, 1/2), and p = P[Binomial(n, 1/2) ≥ k] is the probability that such an image
-scores at least as well. Present when p ≤ `fpr`.
+scores at least as well. Present when p ≤ `fpr`. Bits a reading says nothing about are left
+out of n (`informative`): a plane position no cell covered, or a keyed bit whose copies'
+departures from their mean cancel (one copy, or copies all flipped alike, common in a small
+crop). They would only add coin flips to k; which they are depends on the reading alone, so
+the rest are still fair coins.
 
 The image is read under many hypotheses (`search.Tries`: grids, orientations, places after a
 crop off the centre); the reported p is the Bonferroni bound over all of them, the best
@@ -59,6 +63,17 @@ class Verdict:
         return sentence
 
 
+# A soft bit this close to 0.5 is a cancelled sum (`informative`): float32 rounding, a few ulps
+_CANCELLED = 1e-5
+
+
+def informative(soft: np.ndarray) -> np.ndarray:
+    """Which bits of a soft plane the reading says anything about (bool): all but those read
+    as exactly 0.5 (no cell covered them, or their keyed departures cancelled, see
+    `Layout.fold`)."""
+    return np.abs(np.asarray(soft, np.float32) - np.float32(0.5)) > _CANCELLED
+
+
 def binomial_tail(matching: int, bits: int) -> float:
     """P[Binomial(bits, 1/2) ≥ matching], exact (integer arithmetic, down to ~1e-308)."""
     return _tails(bits)[min(max(matching, 0), bits + 1)]
@@ -84,7 +99,8 @@ def matching_bits(expected: np.ndarray, soft: np.ndarray, counted: np.ndarray) -
 def decide(matching: int, bits: int, hypotheses: int, fpr: float = DEFAULTS.fpr) -> Verdict:
     """The verdict on the best match count of `bits` compared, over `hypotheses` readings."""
     p_value = min(1.0, hypotheses * binomial_tail(matching, bits))
-    return Verdict(bits, matching, matching / bits, p_value, p_value <= fpr, hypotheses)
+    accuracy = matching / bits if bits else 0.5
+    return Verdict(bits, matching, accuracy, p_value, p_value <= fpr, hypotheses)
 
 
 def copied(
