@@ -176,6 +176,14 @@ def test_the_mark_is_read_after_geometric_edits(watermarker, marked_photo, attac
     assert watermarker.verify_plane(attacked, plane).present
 
 
+def test_a_copy_read_upright_in_place_pays_for_its_share_of_the_budget_only(
+    watermarker, marked_photo
+):
+    marked, plane = marked_photo
+    verdict = watermarker.verify_plane(attacks.apply(marked, "jpeg:50"), plane)
+    assert verdict.present and verdict.hypotheses == 2  # SyncConfig.upright_share = 0.5
+
+
 @pytest.mark.parametrize(
     ("attack", "orientation"),
     [("mirror", "mirrored"), ("turn:90", "turned 90°"), ("turn:180", "turned 180°")],

@@ -80,3 +80,11 @@ def test_the_turned_readings_locate_made_are_not_made_again():
     assert all(
         np.array_equal(a, b) for a, b in zip(turned, search.reading.turned_maps, strict=True)
     )
+
+
+def test_the_upright_reading_is_given_its_share_of_the_budget_the_rest_split_what_is_left():
+    tries = Tries(in_place=10, aligned=4)  # 14 hypotheses judged by the keyed bits
+    assert tries.paid(True, 1, 0.5) == 2
+    assert tries.paid(False, 1, 0.5) == 26  # 13 others share half the budget
+    assert tries.paid(False, 1024, 0.5) == 2 * (10 + 4 * 1024 - 1)  # every shift, every bit
+    assert 1 / tries.paid(True, 1, 0.3) + 13 / tries.paid(False, 1, 0.3) <= 1  # a valid bound

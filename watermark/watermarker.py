@@ -282,12 +282,14 @@ class Watermarker:
         search, sync = self._search(image, key), self.sync_config
         size = self.config.plane_size
         counted = keyed_bits(self.config) if key is not None else np.ones((size, size), bool)
-        hypotheses = search.planned.total(1 if key is not None else size * size)
-        best, copy_seen = decide(0, int(counted.sum()), hypotheses, fpr), False
+        shifts = 1 if key is not None else size * size
+        best, copy_seen = decide(0, int(counted.sum()), search.planned.total(shifts), fpr), False
         for placement in chain(search.placed(), search.aligned(expected)):
             told = counted & informative(placement.plane)
             matching = matching_bits(expected, placement.plane, told)
-            verdict = decide(matching, int(told.sum()), hypotheses, fpr)
+            upright = placement is search.upright
+            paid = search.planned.paid(upright, shifts, sync.upright_share)
+            verdict = decide(matching, int(told.sum()), paid, fpr)
             if not verdict.present:
                 best = min(best, verdict, key=lambda seen: (seen.p_value, -seen.bit_accuracy))
             elif key is not None and copied(expected, placement.flipped(), told, sync):

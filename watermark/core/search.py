@@ -20,7 +20,9 @@ A copy is read under hypotheses about what was done to it, likeliest first:
 
 `Tries` counts them. The count depends on the copy only (which lattices it shows, its size),
 never on the mark compared with it, so a Bonferroni bound over the plan is a valid p-value,
-also when `verify` stops at the first reading that shows the mark. Under a secret key
+also when `verify` stops at the first reading that shows the mark. The bound is weighted
+(`Tries.paid`): the upright reading in place, what most copies are, is given a fixed share
+of the false-alarm budget, and the rest of the plan shares the remainder. Under a secret key
 `verify` decides on the keyed cells alone (`layout`): the cyclic shift is chosen without
 their flips, so each reading's match count on them is still Binomial given the plan. Judged
 by every bit (the public key), each aligned reading pays for every shift it was chosen from.
@@ -28,6 +30,7 @@ by every bit (the public key), each aligned reading pays for every shift it was 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
@@ -120,6 +123,16 @@ class Tries:
         for: 1 when it is judged by bits that did not choose its shift (the keyed ones, see
         `Search.aligned`), all of them when by every bit."""
         return self.in_place + self.aligned * shifts
+
+    def paid(self, upright: bool, shifts: int, upright_share: float) -> int:
+        """What one reading's p-value pays for (a weighted Bonferroni bound): the upright
+        reading in place, the likeliest hypothesis (a copy only re-saved, resized or cropped
+        about its centre), is given `upright_share` of the false-alarm budget, each other
+        hypothesis of the plan an equal part of the rest. The weights are fixed by the plan
+        and sum to at most 1, so the bound holds over the whole plan."""
+        if upright:
+            return math.ceil(1 / upright_share)
+        return math.ceil((self.total(shifts) - 1) / (1 - upright_share))
 
 
 class Search:
