@@ -92,7 +92,8 @@ class SyncConfig:
     scan_step: float = 0.01  # step in log period between periods scanned (1%)
     scan_window: int = 256  # px: central window on which each scanned period is read
     scan_margin: float = 0.03  # consistency the scanned grid must win by (see `locate`)
-    consistent: float = 0.95  # a grid whose reading is this consistent is taken, no more tried
+    consistent: float = 0.98  # a grid whose reading is this consistent is taken, no more tried
+    # (a smooth photo stretched and read as it is, on the wrong grid, can come close)
     picture_agreement: float = 0.3  # neighbour agreement that makes a read plane a picture
     keyed_clearness: float = 6.5  # robust z of the place the keyed cells put a crop at
     decoy_layouts: int = 8  # layouts of no key the place must be clearer than (`Layout.placed`)
