@@ -1,7 +1,7 @@
 """`wm verify` on unmarked and marked photos: false alarms and detections.
 
 Usage: python benchmarks/false_alarms.py [--photos data/photos] [--count 100] [--keys 10]
-                                         [--long-side 1920]
+                                         [--long-side 1920] [--weights DIR]
 
 Images: every fetched photo at `long-side` px, plus a random 70%-area crop of each, until
 `count` (at a long side under the working size, 1024, the reader also scans long periods:
@@ -20,6 +20,7 @@ import argparse
 from pathlib import Path
 
 import numpy as np
+from every_photo import add_weights_argument
 from tqdm import tqdm
 
 from watermark import Watermarker
@@ -59,9 +60,10 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=100)
     parser.add_argument("--keys", type=int, default=10)
     parser.add_argument("--long-side", type=int, default=LONG_SIDE)
+    add_weights_argument(parser)
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results"))
     args = parser.parse_args()
-    watermarker = Watermarker()
+    watermarker = Watermarker(args.weights)
     plane = watermarker.mark_plane(load_photo(assets_dir() / "mark.png"))
     keys = [f"key-{i}" for i in range(args.keys)]
     photos = images(args.photos, args.count, args.long_side)
@@ -89,7 +91,8 @@ def main() -> None:
     lines = [
         f"{len(photos)} images (fetched photos and crops of them, {args.long_side} px) × "
         f"{len(keys)} keys "
-        f"= {trials} trials of `verify` on unmarked images, fpr {DEFAULTS.fpr:g}",
+        f"= {trials} trials of `verify` on unmarked images, fpr {DEFAULTS.fpr:g}, "
+        f"weights {args.weights or 'shipped'}",
         "",
         f'- said "present": {alarms} of {trials}',
         f"- bit accuracy against the mark: mean {np.mean(accuracies):.2%}, "

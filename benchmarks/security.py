@@ -1,7 +1,8 @@
 """Stripping and forging by an attacker who knows the design but not the key.
 
 Usage: python benchmarks/security.py [--photos data/heldout-broad] [--training data/photos]
-                                     [--large 12] [--web 16] [--out benchmarks/results]
+                                     [--large 12] [--web 16] [--weights DIR]
+                                     [--out benchmarks/results]
 
 Photos as in geometry.py (held out: the most textured 1920-px photos and a spread of the rest,
 and web-size ones). Each is marked with the bundled logo under a secret key. The attacker
@@ -26,7 +27,7 @@ import argparse
 from pathlib import Path
 
 import numpy as np
-from every_photo import add_photo_arguments, heldout_paths
+from every_photo import add_photo_arguments, add_weights_argument, heldout_paths
 from geometry import add_set_arguments, photo_sets
 from tqdm import tqdm
 
@@ -116,10 +117,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_photo_arguments(parser)
     add_set_arguments(parser)
+    add_weights_argument(parser)
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results"))
     args = parser.parse_args()
     paths = heldout_paths(args)
-    watermarker = Watermarker()
+    watermarker = Watermarker(args.weights)
     plane = watermarker.mark_plane(load_photo(assets_dir() / "mark.png"))
     lines = [
         "| class | attack | attacker's PSNR (median) | verify --key finds the mark |",
@@ -131,7 +133,8 @@ def main() -> None:
             found = sum(present for present, _ in outcomes)
             lines.append(f"| {family} | {attack} | {paid:.1f} | {found}/{len(outcomes)} |")
     header = (
-        "Logo mark under a secret key, default strength; forgeries go onto the next photo of "
+        f"Logo mark under a secret key, default strength, weights {args.weights or 'shipped'}; "
+        "forgeries go onto the next photo of "
         "the class. Wanted: strips found on every photo, forgeries on none. "
         "`python benchmarks/security.py`\n"
     )
