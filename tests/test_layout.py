@@ -5,7 +5,7 @@ import pytest
 
 from watermark.config import MODEL, SYNC
 from watermark.core.layout import layout, tile_origins
-from watermark.core.tiling import fold, keyed_bits, keyed_cells, plane_map
+from watermark.core.tiling import fold, keyed_bits, keyed_cells, plane_map, tile
 from watermark.core.verify import informative
 
 PLANE = np.random.default_rng(3).integers(0, 2, (32, 32)).astype(np.uint8)
@@ -85,12 +85,26 @@ def test_a_small_maps_place_must_be_clearer_than_the_places_decoys_find_in_it():
     rng = np.random.default_rng(3)
     laid = layout("k").apply(plane_map(PLANE, (1024, 1024)))
     soft = np.clip(laid[37 : 37 + 50, 90 : 90 + 80] + rng.normal(0, 0.5, (50, 80)), 0, 1)
-    decoys, floor = SYNC.decoy_layouts, SYNC.keyed_clearness
-    assert layout("k").placed(soft, decoys, floor) == (91, 38)
+    bars = SYNC.decoy_layouts, SYNC.keyed_clearness, SYNC.centre_clearness
+    assert layout("k").placed(soft, *bars) == (91, 38)
     noise = [rng.random((50, 80)).astype(np.float32) for _ in range(36)]
-    above_floor = sum(layout("k").origin(bits)[1] >= floor for bits in noise)
-    placed = sum(layout("k").placed(bits, decoys, floor) is not None for bits in noise)
-    assert placed < above_floor and placed <= 2 * len(noise) / (decoys + 1)  # 2x expected
+    above_floor = sum(layout("k").origin(bits)[1] >= SYNC.keyed_clearness for bits in noise)
+    placed = sum(layout("k").placed(bits, *bars) is not None for bits in noise)
+    assert placed < above_floor and placed <= 2 * len(noise) / (SYNC.decoy_layouts + 1)
+
+
+def test_the_centre_stays_the_place_where_the_keyed_cells_favour_it():
+    """A copy read in place is the likeliest: where the centre is favoured among the places
+    about it (a lower bar than `keyed_clearness`), a clearer place elsewhere does not win."""
+    cells, elsewhere = (80, 128), (62, 30)  # the centre cell is (40, 64)
+    in_place = layout("k").apply(tile(PLANE, cells)) - 0.5
+    moved = layout("k").apply(tile(PLANE, cells, elsewhere), elsewhere) - 0.5
+    noise = np.random.default_rng(5).normal(0, 0.25, cells)
+    bars = SYNC.decoy_layouts, SYNC.keyed_clearness, SYNC.centre_clearness
+    for centre_weight, place in ((0.15, (40, 64)), (0.0, elsewhere)):
+        soft = np.clip(0.5 + centre_weight * in_place + 0.3 * moved + noise, 0, 1)
+        assert layout("k").origin(soft)[0] == elsewhere
+        assert layout("k").placed(soft.astype(np.float32), *bars) == place
 
 
 def test_a_grid_read_in_place_is_checked_around_its_centre():

@@ -96,6 +96,7 @@ class SyncConfig:
     # (a smooth photo stretched and read as it is, on the wrong grid, can come close)
     picture_agreement: float = 0.3  # neighbour agreement that makes a read plane a picture
     keyed_clearness: float = 6.5  # robust z of the place the keyed cells put a crop at
+    centre_clearness: float = 4.0  # robust z at which the centre stays a crop's place
     decoy_layouts: int = 8  # layouts of no key the place must be clearer than (`Layout.placed`)
     copy_cover: float = 0.05  # mean trust of a bit's content flips for `verify.copied` to test it
     copy_tail: float = 0.01  # P[a fair coin's agreement is this low] that makes a reading a copy

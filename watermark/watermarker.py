@@ -325,9 +325,7 @@ class Watermarker:
         decoys of a crop's search everywhere, `Layout.placed`, were not tried here)."""
         if picture_score(undo(whitened)) >= self.sync_config.picture_agreement:
             return True
-        centre = centre_cell(window_map.shape)
-        origin, clearness = keyed.origin(window_map, around=centre)
-        return clearness >= self.sync_config.keyed_clearness and origin == centre
+        return keyed.centred(window_map, self.sync_config.keyed_clearness)
 
     def _find_placement(
         self, search: Search, undo: Callable[[np.ndarray], np.ndarray]
@@ -360,7 +358,9 @@ class Watermarker:
         bit_map = search.phase_map
         sync = self.sync_config
         keyed = search.phase_layout
-        origin = keyed.placed(bit_map, sync.decoy_layouts, sync.keyed_clearness)
+        origin = keyed.placed(
+            bit_map, sync.decoy_layouts, sync.keyed_clearness, sync.centre_clearness
+        )
         if origin is None:
             return None
         plane = keyed.fold(bit_map, origin)

@@ -169,21 +169,35 @@ class Layout:
         clearness = float((score[best] - np.median(score)) / spread)
         return (ranges[0][1] - int(best[0]), ranges[1][1] - int(best[1])), clearness
 
-    def placed(self, bit_map: np.ndarray, decoys: int, floor: float) -> tuple[int, int] | None:
+    def placed(
+        self, bit_map: np.ndarray, decoys: int, floor: float, centre_floor: float
+    ) -> tuple[int, int] | None:
         """Where the plane's first cell is in a soft bit map, if the keyed cells place it
         clearly: at least `floor` (see `origin`) and more clearly than each of `decoys`
         layouts of no key places it in the same map, else None. How clear a wrong place looks
         depends on the map (a small crop may be at tens of thousands of places, a textured
         photo reads noisily), so the bar is measured on the map itself: on a map without this
         key's mark its layout is one more decoy, and is placed at most one time in
-        `decoys` + 1. A clear place costs `decoys` more searches."""
+        `decoys` + 1. A clear place costs `decoys` more searches.
+
+        The centre cell stays the place wherever it is `centred` at `centre_floor`: a map read
+        in place is the likeliest, and one place needs a lower bar than the best of thousands
+        (a faint mark, not cropped, can show a wrong place off the centre above `floor`)."""
         origin, clearness = self.origin(bit_map)
         if clearness < floor:
             return None
         for decoy in decoy_layouts(decoys, self.config):
             if replace(decoy, content=self.content).origin(bit_map)[1] >= clearness:
                 return None
-        return origin
+        centre = centre_cell(bit_map.shape)
+        return centre if self.centred(bit_map, centre_floor) else origin
+
+    def centred(self, bit_map: np.ndarray, floor: float) -> bool:
+        """Whether the keyed cells put the plane's first cell at the map's centre cell, of the
+        period's worth of places about it (see `origin`), at least `floor` clearly."""
+        centre = centre_cell(bit_map.shape)
+        origin, clearness = self.origin(bit_map, around=centre)
+        return origin == centre and clearness >= floor
 
     def _flip_products(self, spans: list[np.ndarray], step: tuple[int, int]) -> np.ndarray:
         """±1 products of the key's flips at each cell (rows, cols of the plane's own frame, in
