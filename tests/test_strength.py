@@ -1,4 +1,5 @@
-"""Strength per photo: the least that reads after the probe, never past the visibility budget."""
+"""Strength per photo: more where the photo needs it (within the visibility budget), less where
+it is too visible and has margin to spare."""
 
 import numpy as np
 import pytest
@@ -36,6 +37,13 @@ def test_a_photo_too_visible_at_the_default_gets_less():
 
     least = min(STRENGTH.candidates)
     assert choose_strength(STRENGTH, ssim_always_past_the_budget, lambda s: 1.0) == least
+    margin = {0.6: 0.99, 0.8: 0.9995, 1.0: 1.0}
+    assert choose_strength(STRENGTH, ssim_always_past_the_budget, margin.__getitem__) == 0.8
+
+
+def test_a_photo_too_visible_that_needs_its_margin_keeps_the_default():
+    margin = {0.6: 0.9, 0.8: 0.97, 1.0: 0.99}
+    assert choose_strength(STRENGTH, visible(36.5), margin.__getitem__) == STRENGTH.start
 
 
 @pytest.mark.networks

@@ -5,10 +5,13 @@ Why: one residual gain leaves a smooth photo a wide margin and a textured or sma
 can measure that margin itself, cheaply: strength only scales a residual already made, and
 the plane is known, so a probe is one simulated attack and one extractor pass, with no search.
 The default strength is tried first. A photo it makes more visible than the budget allows
-(PSNR, SSIM) gets less, the most that fits; one it leaves short of margin gets more, the least
-that reads enough, within the budget. A photo with margin to spare keeps the default rather
-than trading it for invisibility, so nothing that read at the default reads worse unless it
-was too visible.
+(PSNR, SSIM) gets less, down to the most that fits, but never to less than still reads
+enough: a smooth photo has margin to spare and gives it to invisibility, a small or textured
+one that needs its margin keeps the default (lowered into the budget regardless, web-size
+photos lost a tenth of their bits after JPEG 50). One the default leaves short of margin gets
+more, the least that reads enough, within the budget. A photo within the budget at the
+default keeps it rather than trading margin for invisibility, so nothing reads worse than at
+the default but for margin it did not need.
 """
 
 from __future__ import annotations
@@ -30,23 +33,33 @@ def choose_strength(
     visibility: Callable[[float], Visibility],
     margin: Callable[[float], float],
 ) -> float:
-    """A strength from `config.candidates`: below `start`, the greatest within the budget if
-    `start` is not; from `start` up, the least whose `margin` (share of bits read after the
-    probe) reaches `target_bits`, stopping before the budget is passed."""
+    """A strength from `config.candidates`: where `start` is past the budget, the greatest
+    below it within the budget, or else the least, but none whose `margin` (share of bits read
+    after the probe) falls short of `target_bits`; else from `start` up, the least whose
+    margin reaches `target_bits`, stopping before the budget is passed."""
 
     def within(strength: float) -> bool:
         seen = visibility(strength)
         return seen.psnr >= config.min_psnr and seen.ssim >= config.min_ssim
 
+    def enough(strength: float) -> bool:
+        return margin(strength) >= config.target_bits
+
     lower = [s for s in config.candidates if s < config.start]
     higher = [s for s in config.candidates if s > config.start]
-    if not within(config.start):
-        return next((s for s in reversed(lower) if within(s)), min(lower, default=config.start))
     chosen = config.start
+    if not within(config.start):
+        for strength in reversed(lower):
+            if not enough(strength):
+                break
+            chosen = strength
+            if within(strength):
+                break
+        return chosen
     for strength in [config.start, *higher]:
         if strength != config.start and not within(strength):
             break
         chosen = strength
-        if margin(strength) >= config.target_bits:
+        if enough(strength):
             break
     return chosen
