@@ -176,8 +176,9 @@ class EmbedConfig:
 
 @dataclass(frozen=True)
 class StrengthConfig:
-    """`strength="auto"`: each photo gets the least strength whose own margin is enough, within
-    a visibility budget (see `core.strength`)."""
+    """`strength="auto"`: each photo gets more strength where its own margin is short, within
+    a visibility budget, and less where it is past the budget with margin to spare (see
+    `core.strength`)."""
 
     candidates: tuple[float, ...] = (0.6, 0.8, 1.0, 1.25, 1.6, 2.0)
     start: float = 1.0  # the default strength, tried first

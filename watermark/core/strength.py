@@ -7,8 +7,8 @@ the plane is known, so a probe is one simulated attack and one extractor pass, w
 The default strength is tried first. A photo it makes more visible than the budget allows
 (PSNR, SSIM) gets less, down to the most that fits, but never to less than still reads
 enough: a smooth photo has margin to spare and gives it to invisibility, a small or textured
-one that needs its margin keeps the default (lowered into the budget regardless, web-size
-photos lost a tenth of their bits after JPEG 50). One the default leaves short of margin gets
+one that needs its margin keeps the default (lowered into the budget regardless, most
+web-size photos lost their margin after JPEG 50). One the default leaves short of margin gets
 more, the least that reads enough, within the budget. A photo within the budget at the
 default keeps it rather than trading margin for invisibility, so nothing reads worse than at
 the default but for margin it did not need.
