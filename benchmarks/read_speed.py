@@ -1,4 +1,5 @@
-"""How long `verify` and `extract` take after the networks are loaded, on held-out photos.
+"""How long `verify` and `extract` (and `embed`) take after the networks are loaded, on
+held-out photos.
 
 Usage: python benchmarks/read_speed.py [--photos data/heldout-broad] [--training data/photos]
                                        [--large 12] [--key KEY] [--out benchmarks/results]
@@ -6,6 +7,7 @@ Usage: python benchmarks/read_speed.py [--photos data/heldout-broad] [--training
 Photos as in geometry.py (the 1920-px ones). Per photo: verify of the unmarked photo against
 the bundled logo (the reader tries every hypothesis before it says "no mark"), and of the
 marked photo; extract of the marked photo with a random plane, clean and after JPEG 75;
+embed of the logo at strength 1 and at strength auto (which probes the photo's margin);
 under the public key or `--key` (marked and read with it). Run it on an idle machine.
 Writes DIR/read_speed.md (DIR/read_speed-key.md under a key).
 """
@@ -24,6 +26,7 @@ from geometry import photo_sets
 
 from watermark import Watermarker
 from watermark.app.io import load_photo
+from watermark.config import AUTO
 from watermark.core import attacks
 from watermark.nets.runtime import assets_dir
 
@@ -59,6 +62,8 @@ def main() -> None:
             ("verify, marked photo", watermarker.verify_plane, (marked, logo, key)),
             ("extract, random plane", watermarker.read, (randomly, key)),
             ("extract, random plane, after JPEG 75", watermarker.read, (jpeg, key)),
+            ("embed, strength 1", watermarker.embed_plane, (photo, logo, 1.0, key)),
+            ("embed, strength auto", watermarker.embed_plane, (photo, logo, AUTO, key)),
         ):
             times.setdefault(label, []).append(seconds(function, *arguments))
     lines = ["| 1920-px photo, after loading | median s | max s |", "|---|---|---|"]
