@@ -183,6 +183,7 @@ class StrengthConfig:
     candidates: tuple[float, ...] = (0.6, 0.8, 1.0, 1.25, 1.6, 2.0)
     start: float = 1.0  # the default strength, tried first
     probe: str = "jpeg:50"  # the attack the margin is read after (`core.attacks`)
+    probe_long_side: int = 2048  # px: the probe attacks the photo at its size, up to this
     target_bits: float = 0.999  # share of the plane read right after the probe: enough
     min_psnr: float = 38.0  # dB: no more strength past this
     min_ssim: float = 0.98

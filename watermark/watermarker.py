@@ -225,12 +225,17 @@ class Watermarker:
         whitened: np.ndarray,
         keyed: Layout,
     ) -> float:
-        """The strength `core.strength` chooses. Visibility is measured on the photo's own
-        pixels, the margin on the working image (the grid is known there: no search), each on
-        its central window."""
+        """The strength `core.strength` chooses. Visibility is measured on the central window
+        of the photo's own pixels. The margin is read from the whole working image (the grid
+        is known there: no search) after the probe's attack on the photo at its own size (up
+        to `StrengthConfig.probe_long_side`), as a copy is read: JPEG on the working image,
+        whose cells are 4 px where a 1920-px photo's are 7.5, reads short of the margin that
+        photo has."""
         window, top = self.sync_config.window, float(np.iinfo(image.dtype).max)
         grey = to_luma(central(image, window))
-        luma = central(luma, window)
+        probe_scale = min(1.0, self.strength_config.probe_long_side / max(full_shape))
+        probe_shape = (round(full_shape[0] * probe_scale), round(full_shape[1] * probe_scale))
+        photo = resize(to_luma(image), probe_shape).astype(np.float32) * np.float32(255 / top)
 
         def moved(original: np.ndarray, change: np.ndarray, peak: float) -> np.ndarray:
             """`original + change` as `mark` makes it: capped, rounded, clipped to the range."""
@@ -244,11 +249,11 @@ class Watermarker:
             return Visibility(psnr(grey, marked), ssim(grey, marked))
 
         def margin(strength: float) -> float:
-            change = central(within_budget(strength), window)
-            marked = moved(luma * 255, change * 255, 255.0).astype(np.uint8)
+            change = resize(within_budget(strength), probe_shape) * np.float32(255)
+            marked = moved(photo, change, 255.0).astype(np.uint8)
             attacked = attacks.apply(np.dstack([marked] * 3), self.strength_config.probe)
-            read = read_in_place(to_luma(attacked) / np.float32(255), self.extractor, keyed)
-            return bit_accuracy(whitened, read)
+            copy = resize(to_luma(attacked).astype(np.float32), luma.shape) / np.float32(255)
+            return bit_accuracy(whitened, read_in_place(copy, self.extractor, keyed))
 
         return choose_strength(self.strength_config, visibility, margin)
 
