@@ -6,6 +6,7 @@ import pytest
 
 from tests.images import photo
 from watermark.config import AUTO, STRENGTH
+from watermark.core import attacks
 from watermark.core.metrics import psnr
 from watermark.core.strength import Visibility, choose_strength
 
@@ -56,3 +57,22 @@ def test_auto_strength_is_reported_and_within_the_budget(watermarker):
     assert np.array_equal(marked.pixels, fixed)  # auto only chooses the number
     if marked.strength != STRENGTH.start:
         assert psnr(image, marked.pixels) >= STRENGTH.min_psnr - 0.5
+
+
+@pytest.mark.networks
+def test_the_probe_attacks_the_photo_at_its_own_size(watermarker, monkeypatch):
+    """A copy is JPEG-compressed at its own size, where a large photo's cells are larger than
+    the working image's: the probe is too, up to `probe_long_side`."""
+    seen = []
+    apply = attacks.apply
+
+    def recording(image, spec):
+        seen.append(image.shape[:2])
+        return apply(image, spec)
+
+    monkeypatch.setattr(attacks, "apply", recording)
+    for height, width in ((1200, 1920), (1500, 4096)):
+        watermarker.mark(photo(height, width, seed=4), np.ones((32, 32), np.uint8), AUTO)
+        cap = STRENGTH.probe_long_side / max(height, width)
+        assert set(seen) == {(round(height * min(1, cap)), round(width * min(1, cap)))}
+        seen.clear()
