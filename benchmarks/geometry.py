@@ -2,12 +2,13 @@
 
 Usage: python benchmarks/geometry.py [--photos data/heldout-broad] [--training data/photos]
                                      [--large 12] [--web 16] [--weights DIR] [--key KEY]
-                                     [--out benchmarks/results]
+                                     [--strength 1.0] [--out benchmarks/results]
 
 Photos (never trained on, see every_photo.py): `large` photos at 1920 px, the most textured
 half of them and an even spread of the rest, reported in every_photo.py's classes (textured
 or smooth), and `web` web-size copies (the whole photo at 481–800 px). Marks: the bundled
-logo and a seeded random plane per photo, default strength, under the public key or `--key`
+logo and a seeded random plane per photo, at `--strength` (a number or auto; default the
+default strength), under the public key or `--key`
 (then `verify` counts the keyed bits only, see `core.layout`). For each attack, per class: on
 how many photos `verify` finds the mark, and the median share of bits `extract` reads right.
 Writes DIR/geometry.md and DIR/geometry.json.
@@ -29,12 +30,14 @@ from every_photo import (
     add_weights_argument,
     fine_detail,
     heldout_paths,
+    strength_value,
 )
 from tqdm import tqdm
 
 from watermark import Watermarker
 from watermark.app.bench import fit_long_side
 from watermark.app.io import load_photo
+from watermark.config import DEFAULTS
 from watermark.core import attacks
 from watermark.core.metrics import bit_accuracy
 from watermark.nets.runtime import assets_dir
@@ -95,9 +98,10 @@ def measure(
     plane: np.ndarray,
     specs: Sequence[str],
     key: str | None = None,
+    strength: float | str = DEFAULTS.strength,
 ) -> dict[str, dict]:
     """{attack: {"found": verify says present, "bits": share extract reads right}}."""
-    marked = watermarker.embed_plane(photo, plane, key=key)
+    marked = watermarker.embed_plane(photo, plane, strength, key)
     record = {}
     for spec in specs:
         copy = attacks.apply(marked, spec)
@@ -132,6 +136,7 @@ def main() -> None:
     add_set_arguments(parser)
     add_weights_argument(parser)
     parser.add_argument("--key", help="mark and read under this secret key (default: public)")
+    parser.add_argument("--strength", type=strength_value, default=DEFAULTS.strength)
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results"))
     args = parser.parse_args()
     paths = heldout_paths(args)
@@ -143,11 +148,12 @@ def main() -> None:
     rows = []
     for kind, name, photo in tqdm(work, desc="photos", unit="photo"):
         for mark, plane in (("logo", logo), ("random", rng.integers(0, 2, (32, 32)))):
-            record = measure(watermarker, photo, plane, ATTACKS[kind.split()[0]], args.key)
+            specs = ATTACKS[kind.split()[0]]
+            record = measure(watermarker, photo, plane, specs, args.key, args.strength)
             rows.append({"image": name, "class": kind, "mark": mark, **record})
     counts = ", ".join(f"{len(items)} {kind}" for kind, items in sets.items())
     under = f"secret key (`--key {args.key}`)" if args.key else "public key"
-    header = f"{counts}; default strength, {under}; `python benchmarks/geometry.py`\n"
+    header = f"{counts}; strength {args.strength}, {under}; `python benchmarks/geometry.py`\n"
     report = header + "\n" + "\n".join(summary(rows)) + "\n"
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "geometry.md").write_text(report)
