@@ -190,7 +190,9 @@ class Layout:
             if replace(decoy, content=self.content).origin(bit_map)[1] >= clearness:
                 return None
         centre = centre_cell(bit_map.shape)
-        return centre if self.centred(bit_map, centre_floor) else origin
+        if origin != centre and self.centred(bit_map, centre_floor):
+            return centre
+        return origin
 
     def centred(self, bit_map: np.ndarray, floor: float) -> bool:
         """Whether the keyed cells put the plane's first cell at the map's centre cell, of the
