@@ -25,6 +25,7 @@ from watermark.app.options import (
     reports_bad_input,
     size_option,
     strength_option,
+    strength_value,
 )
 from watermark.config import DEFAULTS
 from watermark.training.commands import distill, train
@@ -174,9 +175,9 @@ def verify(image: Path, mark: Path, fpr: float, as_json: bool, key: str | None) 
 
 def parse_list(kind: type, text: str) -> list:
     try:
-        return [kind(part) for part in text.split(",") if part.strip()]
-    except ValueError:
-        raise click.BadParameter(f"{text!r}: expected a comma-separated list") from None
+        return [kind(part.strip()) for part in text.split(",") if part.strip()]
+    except ValueError as error:
+        raise click.BadParameter(f"{text!r}: {error}") from None
 
 
 @main.command()
@@ -204,8 +205,9 @@ def parse_list(kind: type, text: str) -> list:
     "-s",
     "--strength",
     "strengths",
-    default="1",
-    help="Strength, or a comma-separated list for the robustness/PSNR curve.",
+    default=str(DEFAULTS.strength),
+    show_default=True,
+    help="Strength (auto or 0.1-4), or a comma-separated list for the robustness/PSNR curve.",
 )
 @click.option(
     "-o",
@@ -235,7 +237,7 @@ def bench(inputs, mark, random_marks, attack_list, strengths, out, key) -> None:
     options = {"random_planes": random_marks} if random_marks else {}
     if attack_list:
         options["attack_specs"] = parse_list(str, attack_list)
-    strength_list = parse_list(float, strengths)
+    strength_list = parse_list(strength_value, strengths)
     result = run_bench(inputs, mark, strengths=strength_list, out=out, key=key, **options)
     click.echo(markdown_table(result.rows))
     click.echo(

@@ -32,7 +32,8 @@ from watermark import Watermarker
 from watermark.app.batch import images_under
 from watermark.app.bench import fit_long_side
 from watermark.app.io import load_photo
-from watermark.config import AUTO, DEFAULTS, TRAIN
+from watermark.app.options import strength_value
+from watermark.config import DEFAULTS, TRAIN
 from watermark.core import attacks
 from watermark.core.luma import luma
 from watermark.core.metrics import bit_accuracy, largest_change, psnr, ssim, worst_block_psnr
@@ -66,10 +67,6 @@ def heldout_paths(args: argparse.Namespace) -> list[Path]:
     if args.training.is_dir():
         paths += split_photos(args.training, TRAIN)[1]
     return paths
-
-
-def strength_value(text: str) -> float | str:
-    return text if text == AUTO else float(text)
 
 
 def fine_detail(photo: np.ndarray) -> float:

@@ -2,6 +2,7 @@
 
 Usage: python benchmarks/false_alarms.py [--photos data/photos] [--count 100] [--keys 10]
                                          [--long-side 1920] [--weights DIR]
+                                         [--strength 1.0]
 
 Images: every fetched photo at `long-side` px, plus a random 70%-area crop of each, until
 `count` (at a long side under the working size, 1024, the reader also scans long periods:
@@ -9,7 +10,8 @@ see `reading.locate`).
 Unmarked: each image is verified against the bundled mark under each of `keys` random keys
 (count × keys trials: the keyed bits count, see `core.layout`), and under the public key (count
 trials: every bit counts); the null hypothesis says p-values are uniform and "present"
-(p ≤ 1e-6) should never happen. Marked: each image is marked under one of the keys, attacked,
+(p ≤ 1e-6) should never happen. Marked: each image is marked under one of the keys (at
+`--strength`, a number or auto; default the default strength), attacked,
 verified; and extracted and verified, unattacked, with the next key (a wrong one).
 Writes DIR/false_alarms.md (DIR/false_alarms-<long side>px.md at another long side).
 """
@@ -27,6 +29,7 @@ from watermark import Watermarker
 from watermark.app.batch import images_under
 from watermark.app.bench import fit_long_side
 from watermark.app.io import load_photo
+from watermark.app.options import strength_value
 from watermark.config import DEFAULTS
 from watermark.core import attacks
 from watermark.core.metrics import bit_accuracy
@@ -61,6 +64,7 @@ def main() -> None:
     parser.add_argument("--keys", type=int, default=10)
     parser.add_argument("--long-side", type=int, default=LONG_SIDE)
     add_weights_argument(parser)
+    parser.add_argument("--strength", type=strength_value, default=DEFAULTS.strength)
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results"))
     args = parser.parse_args()
     watermarker = Watermarker(args.weights)
@@ -79,7 +83,7 @@ def main() -> None:
             accuracies.append(verdict.bit_accuracy)
             alarms += verdict.present
         key = keys[index % len(keys)]
-        marked = watermarker.embed_plane(photo, plane, key=key)
+        marked = watermarker.embed_plane(photo, plane, args.strength, key)
         for spec in ATTACKS:
             attacked = attacks.apply(marked, spec)
             detected[spec] += watermarker.verify_plane(attacked, plane, key).present
@@ -106,7 +110,8 @@ def main() -> None:
         f"p-values: min {min(public_p_values):.3g}, share below 0.05: "
         f"{np.mean(np.array(public_p_values) < 0.05):.3f}",
         "",
-        f"Marked (one of the keys each), attacked, verified with the key, {len(photos)} images:",
+        f"Marked (one of the keys each, strength {args.strength}), attacked, verified with the "
+        f"key, {len(photos)} images:",
         "",
         *(
             f"- {spec}: present in {count} of {len(photos)} ({count / len(photos):.1%})"

@@ -30,13 +30,13 @@ from every_photo import (
     add_weights_argument,
     fine_detail,
     heldout_paths,
-    strength_value,
 )
 from tqdm import tqdm
 
 from watermark import Watermarker
 from watermark.app.bench import fit_long_side
 from watermark.app.io import load_photo
+from watermark.app.options import strength_value
 from watermark.config import DEFAULTS
 from watermark.core import attacks
 from watermark.core.metrics import bit_accuracy

@@ -2,10 +2,11 @@
 
 Usage: python benchmarks/security.py [--photos data/heldout-broad] [--training data/photos]
                                      [--large 12] [--web 16] [--weights DIR]
-                                     [--out benchmarks/results]
+                                     [--strength 1.0] [--out benchmarks/results]
 
 Photos as in geometry.py (held out: the most textured 1920-px photos and a spread of the rest,
-and web-size ones). Each is marked with the bundled logo under a secret key. The attacker
+and web-size ones). Each is marked with the bundled logo under a secret key at `--strength` (a
+number or auto; default the default strength). The attacker
 estimates the residual from the marked photo (`core.adversary`: the fold estimate, which knows
 the tiling, and the denoise estimate of the generic copy attack), then
 - strips: subtracts it, paying a given PSNR; `verify --key` should still find the mark;
@@ -33,6 +34,8 @@ from tqdm import tqdm
 
 from watermark import Watermarker
 from watermark.app.io import load_photo
+from watermark.app.options import strength_value
+from watermark.config import DEFAULTS
 from watermark.core import adversary
 from watermark.core.keys import whitening
 from watermark.core.metrics import psnr
@@ -50,12 +53,15 @@ def estimate(kind: str, marked: np.ndarray, watermarker: Watermarker) -> np.ndar
 
 
 def measure(
-    watermarker: Watermarker, photos: list[tuple[str, np.ndarray]], plane: np.ndarray
+    watermarker: Watermarker,
+    photos: list[tuple[str, np.ndarray]],
+    plane: np.ndarray,
+    strength: float | str = DEFAULTS.strength,
 ) -> dict[str, list[tuple[bool, float]]]:
     """{"strip fold 45 dB": [(mark found, PSNR paid)…], "forge …": […]} over `photos`."""
     results: dict[str, list[tuple[bool, float]]] = {}
     for index, (_, photo) in enumerate(tqdm(photos, unit="photo", leave=False)):
-        marked = watermarker.embed_plane(photo, plane, key=KEY)
+        marked = watermarker.embed_plane(photo, plane, strength, KEY)
         other = photos[(index + 1) % len(photos)][1]
         for kind in sorted(set(STRIPS) | set(FORGERIES)):
             residual = estimate(kind, marked, watermarker)
@@ -79,7 +85,7 @@ def measure(
         forged = copy_cells(watermarker, marked, other)
         found = watermarker.verify_plane(forged, plane, key=KEY).present
         results.setdefault("forge, copy the read cells", []).append((found, psnr(other, forged)))
-        second = watermarker.embed_plane(photos[(index + 2) % len(photos)][1], plane, key=KEY)
+        second = watermarker.embed_plane(photos[(index + 2) % len(photos)][1], plane, strength, KEY)
         forged = rebound_copy(watermarker, marked, second, other)
         found = watermarker.verify_plane(forged, plane, key=KEY).present
         results.setdefault(
@@ -118,6 +124,7 @@ def main() -> None:
     add_photo_arguments(parser)
     add_set_arguments(parser)
     add_weights_argument(parser)
+    parser.add_argument("--strength", type=strength_value, default=DEFAULTS.strength)
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results"))
     args = parser.parse_args()
     paths = heldout_paths(args)
@@ -128,12 +135,13 @@ def main() -> None:
         "|---|---|---|---|",
     ]
     for family, photos in photo_sets(paths, args.large, args.web).items():
-        for attack, outcomes in measure(watermarker, photos, plane).items():
+        for attack, outcomes in measure(watermarker, photos, plane, args.strength).items():
             paid = sorted(cost for _, cost in outcomes)[len(outcomes) // 2]
             found = sum(present for present, _ in outcomes)
             lines.append(f"| {family} | {attack} | {paid:.1f} | {found}/{len(outcomes)} |")
     header = (
-        f"Logo mark under a secret key, default strength, weights {args.weights or 'shipped'}; "
+        f"Logo mark under a secret key, strength {args.strength}, "
+        f"weights {args.weights or 'shipped'}; "
         "forgeries go onto the next photo of "
         "the class. Wanted: strips found on every photo, forgeries on none. "
         "`python benchmarks/security.py`\n"

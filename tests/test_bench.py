@@ -43,16 +43,26 @@ def test_bench_command_writes_the_report(tmp_path, mark_path):
             "--attacks",
             "identity,jpeg:50,crop:0.5",
             "--strength",
-            "0.8,1.2",
+            "0.8,auto",
             "--out",
             str(out),
         ],
     )
     assert result.exit_code == 0, result.output
     assert result.output.count("| jpeg:50 |") == 2
+    assert "| jpeg:50 | 0.8 |" in result.output and "| jpeg:50 | auto (median " in result.output
     for name in ("results.csv", "results.json", "accuracy.png", "tradeoff.png", "report.md"):
         assert (out / name).stat().st_size > 0
     assert (out / "results.csv").read_text().count("\n") == 1 + 2 * 3 * 2
+
+
+def test_bench_rejects_a_strength_it_cannot_use(tmp_path):
+    from click.testing import CliRunner
+
+    from cli import main
+
+    result = CliRunner().invoke(main, ["bench", str(tmp_path), "--strength", "1,strong"])
+    assert result.exit_code == 2 and "strong" in result.output
 
 
 def test_bench_rejects_unknown_attacks(tmp_path, mark_path):

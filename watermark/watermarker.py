@@ -177,7 +177,7 @@ class Watermarker:
         self,
         image: np.ndarray,
         cells_for: Callable[[tuple[int, int]], np.ndarray],
-        strength: float = DEFAULTS.strength,
+        strength: float = STRENGTH.start,
     ) -> np.ndarray:
         """`image` with any cell map embedded, as `mark` embeds a plane's: `cells_for` gives
         the map (0/1, one per cell) for the working image's (height, width). What someone who

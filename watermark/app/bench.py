@@ -19,7 +19,7 @@ import numpy as np
 from tqdm import tqdm
 
 from .. import __version__
-from ..config import DEFAULTS
+from ..config import AUTO, DEFAULTS
 from ..core import attacks
 from ..core.metrics import bit_accuracy, psnr, ssim
 from ..watermarker import ImageTooSmall, Watermarker
@@ -43,13 +43,13 @@ def bench(
     mark: Path | None = None,
     random_planes: int = DEFAULTS.random_planes,
     attack_specs: Sequence[str] = attacks.DEFAULT_SUITE,
-    strengths: Sequence[float] = (1.0,),
+    strengths: Sequence[float | str] = (DEFAULTS.strength,),
     out: Path | None = None,
     key: str | None = None,
 ) -> BenchResult:
     """`wm bench`: every photo in `inputs` (files, and images in folders) marked with `mark`
-    (or photo i with random plane i mod `random_planes`, seeded), at each strength, against
-    each attack; with `out`, the report written there."""
+    (or photo i with random plane i mod `random_planes`, seeded), at each strength (a number
+    or `AUTO`), against each attack; with `out`, the report written there."""
     for spec in attack_specs:  # fail before any work on an unknown name
         try:
             attacks.check_spec(spec)
@@ -89,7 +89,8 @@ def bench(
 class Record:
     image: str
     attack: str
-    strength: float
+    strength: float | str  # as asked: a number or `AUTO`
+    chosen_strength: float  # the one used (the one `AUTO` chose for this photo)
     psnr: float
     ssim: float
     bit_accuracy: float
@@ -103,7 +104,7 @@ def run(
     planes: Sequence[np.ndarray],
     attack_specs: Sequence[str],
     watermarker: Watermarker,
-    strength: float = 1.0,
+    strength: float | str = DEFAULTS.strength,
     total_photos: int | None = None,
     key: str | None = None,
 ) -> list[Record]:
@@ -117,13 +118,13 @@ def run(
             plane = planes[index % len(planes)]
             started = time.perf_counter()
             try:
-                marked = watermarker.embed_plane(image, plane, strength, key)
+                marked = watermarker.mark(image, plane, strength, key)
             except ImageTooSmall as error:
                 raise ImageError(f"{name}: {error}") from None
             embed_seconds = time.perf_counter() - started
-            quality = psnr(image, marked), ssim(image, marked)
+            quality = psnr(image, marked.pixels), ssim(image, marked.pixels)
             for spec in attack_specs:
-                attacked = attacks.apply(marked, spec)
+                attacked = attacks.apply(marked.pixels, spec)
                 started = time.perf_counter()
                 reading = watermarker.read(attacked, key)
                 extract_seconds = time.perf_counter() - started
@@ -133,6 +134,7 @@ def run(
                         name,
                         spec,
                         strength,
+                        marked.strength,
                         *quality,
                         accuracy,
                         reading.confidence,
@@ -146,7 +148,7 @@ def run(
 
 def summarize(records: Sequence[Record]) -> list[dict]:
     """Per (attack, strength): median, mean and worst bit accuracy, PSNR, SSIM, times."""
-    groups: dict[tuple[str, float], list[Record]] = {}
+    groups: dict[tuple[str, float | str], list[Record]] = {}
     for record in records:
         groups.setdefault((record.attack, record.strength), []).append(record)
     rows = []
@@ -156,6 +158,7 @@ def summarize(records: Sequence[Record]) -> list[dict]:
             {
                 "attack": attack,
                 "strength": strength,
+                "median_chosen_strength": float(np.median([r.chosen_strength for r in group])),
                 "images": len(group),
                 "median_bit_accuracy": float(np.median(accuracy)),
                 "mean_bit_accuracy": float(np.mean(accuracy)),
@@ -177,11 +180,18 @@ def markdown_table(rows: Sequence[dict]) -> str:
     ]
     for row in rows:
         lines.append(
-            f"| {row['attack']} | {row['strength']:g} | {row['median_bit_accuracy']:.2%} "
+            f"| {row['attack']} | {strength_label(row)} | {row['median_bit_accuracy']:.2%} "
             f"| {row['mean_bit_accuracy']:.2%} | {row['worst_bit_accuracy']:.2%} "
             f"| {row['mean_psnr']:.1f} ({row['worst_psnr']:.1f}) | {row['mean_ssim']:.4f} |"
         )
     return "\n".join(lines)
+
+
+def strength_label(row: dict) -> str:
+    """ "0.8", or "auto (median 0.8)"."""
+    if row["strength"] == AUTO:
+        return f"{AUTO} (median {row['median_chosen_strength']:g})"
+    return f"{row['strength']:g}"
 
 
 def as_dicts(records: Sequence[Record]) -> list[dict]:
@@ -219,7 +229,7 @@ def plot(rows: Sequence[dict], out) -> list:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    strengths = sorted({row["strength"] for row in rows})
+    strengths = list(dict.fromkeys(row["strength"] for row in rows))
     attack_names = list(dict.fromkeys(row["attack"] for row in rows))
     figure, axes = plt.subplots(figsize=(max(6, 0.45 * len(attack_names) + 2), 4))
     width = 0.8 / len(strengths)
@@ -228,7 +238,8 @@ def plot(rows: Sequence[dict], out) -> list:
         x = np.arange(len(attack_names)) + index * width
         medians = [chosen[name]["median_bit_accuracy"] * 100 for name in attack_names]
         worst = [chosen[name]["worst_bit_accuracy"] * 100 for name in attack_names]
-        axes.bar(x, medians, width, label=f"strength {strength:g} (median)")
+        label = strength_label(chosen[attack_names[0]])
+        axes.bar(x, medians, width, label=f"strength {label} (median bits)")
         axes.scatter(x, worst, marker="_", color="black", zorder=3)
     axes.set_xticks(
         np.arange(len(attack_names)) + 0.4 - width / 2, attack_names, rotation=60, ha="right"
@@ -245,7 +256,7 @@ def plot(rows: Sequence[dict], out) -> list:
     if len(strengths) > 1:
         figure, axes = plt.subplots(figsize=(6, 4))
         for name in attack_names:
-            chosen = sorted((r for r in rows if r["attack"] == name), key=lambda r: r["strength"])
+            chosen = sorted((r for r in rows if r["attack"] == name), key=lambda r: r["mean_psnr"])
             axes.plot(
                 [r["mean_psnr"] for r in chosen],
                 [r["median_bit_accuracy"] * 100 for r in chosen],

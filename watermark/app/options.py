@@ -41,20 +41,29 @@ def note(lines: list[str]) -> None:
         click.echo(f"wm: note: {line}", err=True)
 
 
+STRENGTHS = (0.1, 4.0)  # the numbers `--strength` takes
+
+
+def strength_value(text: str | float) -> float | str:
+    """'auto', or a number from 0.1 to 4 (ValueError otherwise): what `--strength` takes."""
+    if text == AUTO:
+        return AUTO
+    number = float(text)
+    if not STRENGTHS[0] <= number <= STRENGTHS[1]:
+        raise ValueError(f"{number:g} is outside {STRENGTHS[0]:g}-{STRENGTHS[1]:g}")
+    return number
+
+
 class Strength(click.ParamType):
     """'auto', or a number from 0.1 to 4."""
 
     name = "auto|0.1-4"
-    numbers = click.FloatRange(0.1, 4.0)
 
     def convert(self, value, param, ctx):
-        if value == AUTO or isinstance(value, float):
-            return value
         try:
-            number = float(value)
+            return strength_value(value)
         except ValueError:
             self.fail(f"{value!r}: expected 'auto' or a number from 0.1 to 4", param, ctx)
-        return self.numbers.convert(number, param, ctx)
 
 
 force_option = click.option("-f", "--force", is_flag=True, help="Overwrite OUTPUT if it exists.")
