@@ -16,35 +16,54 @@ def visible(psnr_at_one: float):
     return lambda strength: Visibility(psnr_at_one - 20 * np.log10(strength), 0.99)
 
 
+def reading(after_probe: dict[float, float] | float, after_spare: dict[float, float] | float):
+    """What a photo marked at each strength reads after `STRENGTH.probe` and after
+    `STRENGTH.spare_probe` (a table by strength, or the same at every strength)."""
+
+    def reads(strength: float, attack: str) -> float:
+        table = {STRENGTH.probe: after_probe, STRENGTH.spare_probe: after_spare}[attack]
+        return table[strength] if isinstance(table, dict) else table
+
+    return reads
+
+
 def test_a_photo_with_margin_keeps_the_default():
-    assert choose_strength(STRENGTH, visible(42), lambda s: 1.0) == STRENGTH.start
+    assert choose_strength(STRENGTH, visible(42), reading(1.0, 1.0)) == STRENGTH.start
 
 
 def test_the_least_strength_that_reads_is_chosen():
     margin = {1.0: 0.9, 1.25: 0.99, 1.6: 0.9995, 2.0: 1.0}
-    assert choose_strength(STRENGTH, visible(44), margin.__getitem__) == 1.6
+    assert choose_strength(STRENGTH, visible(44), reading(margin, 0.5)) == 1.6
 
 
 def test_no_strength_past_the_budget():
     # 40.5 dB at 1: 1.25 gives 38.6 dB (within 38), 1.6 gives 36.4 dB (past it)
-    assert choose_strength(STRENGTH, visible(40.5), lambda s: 0.8) == 1.25
+    assert choose_strength(STRENGTH, visible(40.5), reading(0.8, 0.5)) == 1.25
+
+
+def ssim_always_past_the_budget(strength: float) -> Visibility:
+    return Visibility(42.0, STRENGTH.min_ssim - 0.01)
 
 
 def test_a_photo_too_visible_at_the_default_gets_less():
-    assert choose_strength(STRENGTH, visible(36.5), lambda s: 1.0) == 0.8  # 38.4 dB
-
-    def ssim_always_past_the_budget(strength: float) -> Visibility:
-        return Visibility(42.0, STRENGTH.min_ssim - 0.01)
-
+    assert choose_strength(STRENGTH, visible(36.5), reading(1.0, 1.0)) == 0.8  # 38.4 dB
     least = min(STRENGTH.candidates)
-    assert choose_strength(STRENGTH, ssim_always_past_the_budget, lambda s: 1.0) == least
-    margin = {0.6: 0.99, 0.8: 0.9995, 1.0: 1.0}
-    assert choose_strength(STRENGTH, ssim_always_past_the_budget, margin.__getitem__) == 0.8
+    assert choose_strength(STRENGTH, ssim_always_past_the_budget, reading(1.0, 1.0)) == least
+    spare = {0.6: 0.98, 0.8: 0.995, 1.0: 1.0}
+    assert choose_strength(STRENGTH, ssim_always_past_the_budget, reading(1.0, spare)) == 0.8
+
+
+def test_lowering_keeps_the_margin_a_harsher_attack_needs():
+    """Reading every bit after the probe is not margin to spare: what reads the harsher
+    `spare_probe` short of `spare_bits` when lowered keeps the default."""
+    spare = {0.6: 0.9, 0.8: 0.98, 1.0: 0.995}
+    chosen = choose_strength(STRENGTH, ssim_always_past_the_budget, reading(1.0, spare))
+    assert chosen == STRENGTH.start
 
 
 def test_a_photo_too_visible_that_needs_its_margin_keeps_the_default():
-    margin = {0.6: 0.9, 0.8: 0.97, 1.0: 0.99}
-    assert choose_strength(STRENGTH, visible(36.5), margin.__getitem__) == STRENGTH.start
+    spare = {0.6: 0.9, 0.8: 0.97, 1.0: 0.99}
+    assert choose_strength(STRENGTH, visible(36.5), reading(0.9, spare)) == STRENGTH.start
 
 
 @pytest.mark.networks
@@ -62,7 +81,7 @@ def test_auto_strength_is_reported_and_within_the_budget(watermarker):
 @pytest.mark.networks
 def test_the_probe_attacks_the_photo_at_its_own_size(watermarker, monkeypatch):
     """A copy is JPEG-compressed at its own size, where a large photo's cells are larger than
-    the working image's: the probe is too, up to `probe_long_side`."""
+    the working image's: the probes are too, up to `probe_long_side`."""
     seen = []
     apply = attacks.apply
 

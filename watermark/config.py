@@ -185,6 +185,8 @@ class StrengthConfig:
     probe: str = "jpeg:50"  # the attack the margin is read after (`core.attacks`)
     probe_long_side: int = 2048  # px: the probe attacks the photo at its size, up to this
     target_bits: float = 0.999  # share of the plane read right after the probe: enough
+    spare_probe: str = "jpeg:30"  # a harsher attack: what a photo keeps its margin for
+    spare_bits: float = 0.99  # share read right after it that lowering must leave
     min_psnr: float = 38.0  # dB: no more strength past this
     min_ssim: float = 0.98
 

@@ -226,9 +226,9 @@ class Watermarker:
         keyed: Layout,
     ) -> float:
         """The strength `core.strength` chooses. Visibility is measured on the central window
-        of the photo's own pixels. The margin is read from the whole working image (the grid
-        is known there: no search) after the probe's attack on the photo at its own size (up
-        to `StrengthConfig.probe_long_side`), as a copy is read: JPEG on the working image,
+        of the photo's own pixels. What a strength reads is read from the whole working image
+        (the grid is known there: no search) after the probe's attack on the photo at its own
+        size (up to `StrengthConfig.probe_long_side`), as a copy is read: JPEG on the working image,
         whose cells are 4 px where a 1920-px photo's are 7.5, reads short of the margin that
         photo has."""
         window, top = self.sync_config.window, float(np.iinfo(image.dtype).max)
@@ -248,14 +248,14 @@ class Watermarker:
             marked = marked.astype(grey.dtype)
             return Visibility(psnr(grey, marked), ssim(grey, marked))
 
-        def margin(strength: float) -> float:
+        def reads(strength: float, attack: str) -> float:
             change = resize(within_budget(strength), probe_shape) * np.float32(255)
             marked = moved(photo, change, 255.0).astype(np.uint8)
-            attacked = attacks.apply(np.dstack([marked] * 3), self.strength_config.probe)
+            attacked = attacks.apply(np.dstack([marked] * 3), attack)
             copy = resize(to_luma(attacked).astype(np.float32), luma.shape) / np.float32(255)
             return bit_accuracy(whitened, read_in_place(copy, self.extractor, keyed))
 
-        return choose_strength(self.strength_config, visibility, margin)
+        return choose_strength(self.strength_config, visibility, reads)
 
     def extract(self, image: np.ndarray, key: str | None = None) -> np.ndarray:
         """The soft 32×32 plane read from `image`: floats in [0, 1], 1 = dark mark pixel."""

@@ -6,12 +6,13 @@ can measure that margin itself, cheaply: strength only scales a residual already
 the plane is known, so a probe is one simulated attack and one extractor pass, with no search.
 The default strength is tried first. A photo it makes more visible than the budget allows
 (PSNR, SSIM) gets less, down to the most that fits, but never to less than still reads
-enough: a smooth photo has margin to spare and gives it to invisibility, a small or textured
-one that needs its margin keeps the default (lowered into the budget regardless, most
-web-size photos lost their margin after JPEG 50). One the default leaves short of margin gets
-more, the least that reads enough, within the budget. A photo within the budget at the
-default keeps it rather than trading margin for invisibility, so nothing reads worse than at
-the default but for margin it did not need.
+enough after a harsher attack than the one margin is asked for (`spare_probe`): margin past
+JPEG 50 is what harsher compression (JPEG 30, WebP) needs, and lowered to JPEG 50's bar
+alone a smooth photo read worse after those than at the default. A smooth photo has margin to
+spare and gives it to invisibility; a small or textured one that needs its margin keeps the
+default. One the default leaves short of margin gets more, the least that reads enough, within
+the budget. A photo within the budget at the default keeps it rather than trading margin for
+invisibility, so nothing reads worse than at the default but for margin it did not need.
 """
 
 from __future__ import annotations
@@ -31,26 +32,30 @@ class Visibility:
 def choose_strength(
     config: StrengthConfig,
     visibility: Callable[[float], Visibility],
-    margin: Callable[[float], float],
+    reads: Callable[[float, str], float],
 ) -> float:
-    """A strength from `config.candidates`: where `start` is past the budget, the greatest
-    below it within the budget, or else the least, but none whose `margin` (share of bits read
-    after the probe) falls short of `target_bits`; else from `start` up, the least whose
-    margin reaches `target_bits`, stopping before the budget is passed."""
+    """A strength from `config.candidates`, given what a photo marked at each reads (share of
+    the plane's bits) after an attack (`core.attacks` spec). Where `start` is past the budget:
+    the greatest below it within the budget, or else the least, but none that reads less than
+    `spare_bits` after `spare_probe`. Else from `start` up: the least that reads `target_bits`
+    after `probe`, stopping before the budget is passed."""
 
     def within(strength: float) -> bool:
         seen = visibility(strength)
         return seen.psnr >= config.min_psnr and seen.ssim >= config.min_ssim
 
     def enough(strength: float) -> bool:
-        return margin(strength) >= config.target_bits
+        return reads(strength, config.probe) >= config.target_bits
+
+    def spares(strength: float) -> bool:
+        return reads(strength, config.spare_probe) >= config.spare_bits
 
     lower = [s for s in config.candidates if s < config.start]
     higher = [s for s in config.candidates if s > config.start]
     chosen = config.start
     if not within(config.start):
         for strength in reversed(lower):
-            if not enough(strength):
+            if not spares(strength):
                 break
             chosen = strength
             if within(strength):
