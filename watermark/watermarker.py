@@ -227,10 +227,10 @@ class Watermarker:
     ) -> float:
         """The strength `core.strength` chooses. Visibility is measured on the central window
         of the photo's own pixels. What a strength reads is read from the whole working image
-        (the grid is known there: no search) after the probe's attack on the photo at its own
-        size (up to `StrengthConfig.probe_long_side`), as a copy is read: JPEG on the working image,
-        whose cells are 4 px where a 1920-px photo's are 7.5, reads short of the margin that
-        photo has."""
+        (the grid is known there: no search) after a probe's attack on the photo at its own
+        size (up to `StrengthConfig.probe_long_side`), as a copy is read: JPEG on the working
+        image, whose cells are 4 px where a 1920-px photo's are 7.5, reads short of the margin
+        that photo has."""
         window, top = self.sync_config.window, float(np.iinfo(image.dtype).max)
         grey = to_luma(central(image, window))
         probe_scale = min(1.0, self.strength_config.probe_long_side / max(full_shape))
