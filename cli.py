@@ -68,7 +68,7 @@ def embed(
     image: Path,
     mark: Path,
     output: Path | None,
-    strength: float,
+    strength: float | str,
     quality: int,
     force: bool,
     key: str | None,
@@ -83,7 +83,7 @@ def embed(
     Examples:
       wm embed photo.jpg logo.png                   # -> photo.wm.jpg
       wm embed photo.png logo.png -o out.webp       # .png .jpg .webp .tif .bmp .ppm
-      wm embed photo.png logo.png --strength 0.8    # fainter, a little less robust
+      wm embed photo.png logo.png --strength 0.8    # the same strength for every photo
       WM_KEY='my secret' wm embed photo.jpg logo.png  # readable only with the same key
     """
     from watermark.app.files import embed_file

@@ -1,10 +1,13 @@
 """Strength per photo: more where the photo needs it (within the visibility budget), less where
 it is too visible and has margin to spare."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
 from tests.images import photo
+from watermark import Watermarker
 from watermark.config import AUTO, STRENGTH
 from watermark.core import attacks
 from watermark.core.metrics import psnr
@@ -95,3 +98,15 @@ def test_the_probe_attacks_the_photo_at_its_own_size(watermarker, monkeypatch):
         cap = STRENGTH.probe_long_side / max(height, width)
         assert set(seen) == {(round(height * min(1, cap)), round(width * min(1, cap)))}
         seen.clear()
+
+
+@pytest.mark.networks
+def test_the_default_strength_is_fitted_to_the_photo():
+    """Not told a strength, `mark` fits it: a photo with margin to spare, past a budget made
+    strict here, gets less than the networks' calibrated strength."""
+    strict = Watermarker(strength_config=replace(STRENGTH, min_ssim=0.9999))
+    image = photo(1200, 1600, seed=2)
+    plane = np.random.default_rng(3).integers(0, 2, (32, 32))
+    chosen = strict.mark(image, plane).strength
+    assert chosen < STRENGTH.start
+    assert chosen == strict.mark(image, plane, AUTO).strength

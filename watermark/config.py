@@ -181,7 +181,7 @@ class StrengthConfig:
     `core.strength`)."""
 
     candidates: tuple[float, ...] = (0.6, 0.8, 1.0, 1.25, 1.6, 2.0)
-    start: float = 1.0  # the default strength, tried first
+    start: float = 1.0  # tried first: the networks' calibrated strength
     probe: str = "jpeg:50"  # the attack the margin is read after (`core.attacks`)
     probe_long_side: int = 2048  # px: the probe attacks the photo at its size, up to this
     target_bits: float = 0.999  # share of the plane read right after the probe: enough
@@ -198,7 +198,8 @@ AUTO = "auto"  # the strength that fits each photo (`StrengthConfig`)
 class Defaults:
     """What the commands and the API do when not told otherwise."""
 
-    strength: float = 1.0  # residual gain (see `ModelConfig.residual_gain`)
+    strength: float | str = AUTO  # fitted to each photo (`StrengthConfig`); a number is a
+    # residual gain (see `ModelConfig.residual_gain`)
     quality: int = 95  # JPEG/WebP quality of outputs
     fpr: float = 1e-6  # false-alarm probability `verify` allows
     view_size: int = 256  # px: side of a recovered mark written as a picture

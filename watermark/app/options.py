@@ -73,8 +73,9 @@ strength_option = click.option(
     type=Strength(),
     default=DEFAULTS.strength,
     show_default=True,
-    help="Residual gain: higher survives more, lower hides better (1.0 ≈ 42 dB PSNR); "
-    "auto: the least each photo needs, within PSNR 38 dB and SSIM 0.98.",
+    help="auto: fitted to each photo (more where it needs it, less where it has margin to "
+    "spare, within PSNR 38 dB and SSIM 0.98); or a residual gain, the same for every photo: "
+    "higher survives more, lower hides better (1.0 ≈ 42 dB PSNR).",
 )
 quality_option = click.option(
     "-q",
