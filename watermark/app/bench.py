@@ -239,7 +239,7 @@ def plot(rows: Sequence[dict], out) -> list:
         medians = [chosen[name]["median_bit_accuracy"] * 100 for name in attack_names]
         worst = [chosen[name]["worst_bit_accuracy"] * 100 for name in attack_names]
         label = strength_label(chosen[attack_names[0]])
-        axes.bar(x, medians, width, label=f"strength {label} (median bits)")
+        axes.bar(x, medians, width, label=f"strength {label}: median bits")
         axes.scatter(x, worst, marker="_", color="black", zorder=3)
     axes.set_xticks(
         np.arange(len(attack_names)) + 0.4 - width / 2, attack_names, rotation=60, ha="right"
