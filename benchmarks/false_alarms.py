@@ -2,7 +2,7 @@
 
 Usage: python benchmarks/false_alarms.py [--photos data/photos] [--count 100] [--keys 10]
                                          [--long-side 1920] [--weights DIR]
-                                         [--strength 1.0]
+                                         [--strength auto]
 
 Images: every fetched photo at `long-side` px, plus a random 70%-area crop of each, until
 `count` (at a long side under the working size, 1024, the reader also scans long periods:

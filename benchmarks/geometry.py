@@ -2,7 +2,7 @@
 
 Usage: python benchmarks/geometry.py [--photos data/heldout-broad] [--training data/photos]
                                      [--large 12] [--web 16] [--weights DIR] [--key KEY]
-                                     [--strength 1.0] [--out benchmarks/results]
+                                     [--strength auto] [--out benchmarks/results]
 
 Photos (never trained on, see every_photo.py): `large` photos at 1920 px, the most textured
 half of them and an even spread of the rest, reported in every_photo.py's classes (textured

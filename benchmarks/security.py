@@ -2,7 +2,7 @@
 
 Usage: python benchmarks/security.py [--photos data/heldout-broad] [--training data/photos]
                                      [--large 12] [--web 16] [--weights DIR]
-                                     [--strength 1.0] [--out benchmarks/results]
+                                     [--strength auto] [--out benchmarks/results]
 
 Photos as in geometry.py (held out: the most textured 1920-px photos and a spread of the rest,
 and web-size ones). Each is marked with the bundled logo under a secret key at `--strength` (a

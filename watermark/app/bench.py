@@ -188,7 +188,7 @@ def markdown_table(rows: Sequence[dict]) -> str:
 
 
 def strength_label(row: dict) -> str:
-    """ "0.8", or "auto (median 0.8)"."""
+    """The strength as asked, for a table: 0.8, or auto (median 0.8) with the chosen ones'."""
     if row["strength"] == AUTO:
         return f"{AUTO} (median {row['median_chosen_strength']:g})"
     return f"{row['strength']:g}"
