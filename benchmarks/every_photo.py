@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -54,6 +56,11 @@ def add_photo_arguments(parser: argparse.ArgumentParser) -> None:
     """--photos (the packages never trained on) and --training (whose held-out photos join)."""
     parser.add_argument("--photos", type=Path, default=Path("data/heldout-broad"))
     parser.add_argument("--training", type=Path, default=Path("data/photos"))
+
+
+def invocation() -> str:
+    """The command that is running, as a result file names it."""
+    return "python " + shlex.join(sys.argv)
 
 
 def add_weights_argument(parser: argparse.ArgumentParser) -> None:
@@ -178,8 +185,7 @@ def main() -> None:
     table = summary(rows)
     header = (
         f"{len(paths)} held-out photos, {len(rows) // len(marks)} images, strength "
-        f"{args.strength}, weights {args.weights or 'shipped'}; "
-        f"`python benchmarks/every_photo.py --strength {args.strength}`\n"
+        f"{args.strength}, weights {args.weights or 'shipped'}; `{invocation()}`\n"
     )
     report = header + "\n" + "\n".join(table) + "\n"
     args.out.mkdir(parents=True, exist_ok=True)

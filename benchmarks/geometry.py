@@ -30,6 +30,7 @@ from every_photo import (
     add_weights_argument,
     fine_detail,
     heldout_paths,
+    invocation,
 )
 from tqdm import tqdm
 
@@ -153,7 +154,7 @@ def main() -> None:
             rows.append({"image": name, "class": kind, "mark": mark, **record})
     counts = ", ".join(f"{len(items)} {kind}" for kind, items in sets.items())
     under = f"secret key (`--key {args.key}`)" if args.key else "public key"
-    header = f"{counts}; strength {args.strength}, {under}; `python benchmarks/geometry.py`\n"
+    header = f"{counts}; strength {args.strength}, {under}; `{invocation()}`\n"
     report = header + "\n" + "\n".join(summary(rows)) + "\n"
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "geometry.md").write_text(report)

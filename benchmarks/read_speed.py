@@ -15,13 +15,12 @@ Writes DIR/read_speed.md (DIR/read_speed-key.md under a key).
 from __future__ import annotations
 
 import argparse
-import shlex
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from every_photo import add_photo_arguments, heldout_paths
+from every_photo import add_photo_arguments, heldout_paths, invocation
 from geometry import photo_sets
 
 from watermark import Watermarker
@@ -69,8 +68,8 @@ def main() -> None:
     lines = ["| 1920-px photo, after loading | median s | max s |", "|---|---|---|"]
     for label, values in times.items():
         lines.append(f"| {label} | {np.median(values):.2f} | {max(values):.2f} |")
-    command = "python benchmarks/read_speed.py" + (f" --key {shlex.quote(key)}" if key else "")
-    report = f"{len(photos)} held-out photos at 1920 px; `{command}`\n\n" + "\n".join(lines) + "\n"
+    header = f"{len(photos)} held-out photos at 1920 px; `{invocation()}`\n\n"
+    report = header + "\n".join(lines) + "\n"
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / ("read_speed-key.md" if key else "read_speed.md")).write_text(report)
     print(report)

@@ -28,7 +28,7 @@ import argparse
 from pathlib import Path
 
 import numpy as np
-from every_photo import add_photo_arguments, add_weights_argument, heldout_paths
+from every_photo import add_photo_arguments, add_weights_argument, heldout_paths, invocation
 from geometry import add_set_arguments, photo_sets
 from tqdm import tqdm
 
@@ -144,7 +144,7 @@ def main() -> None:
         f"weights {args.weights or 'shipped'}; "
         "forgeries go onto the next photo of "
         "the class. Wanted: strips found on every photo, forgeries on none. "
-        "`python benchmarks/security.py`\n"
+        f"`{invocation()}`\n"
     )
     report = header + "\n" + "\n".join(lines) + "\n"
     args.out.mkdir(parents=True, exist_ok=True)
