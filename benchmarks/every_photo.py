@@ -14,7 +14,8 @@ photos of scripts/fetch_photos.sh (TrainConfig.validation_photos). Classes:
   TEXTURED grey levels (moss, forest, gravel, cups, stripes; a sky, a gradient or an
   illustration is smooth).
 Marks: the bundled logo and a seeded random plane, each on every image, default strength.
-Writes DIR/every_photo.md (the per-class table) and DIR/every_photo.json (every image).
+Writes DIR/every_photo.md (the per-class table) and DIR/every_photo.json (every image);
+DIR/every_photo-strength<S>.md and .json at a strength other than the default.
 """
 
 from __future__ import annotations
@@ -189,8 +190,10 @@ def main() -> None:
     )
     report = header + "\n" + "\n".join(table) + "\n"
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "every_photo.md").write_text(report)
-    (args.out / "every_photo.json").write_text(json.dumps(rows, indent=1))
+    at_default = args.strength == DEFAULTS.strength
+    name = "every_photo" if at_default else f"every_photo-strength{args.strength:g}"
+    (args.out / f"{name}.md").write_text(report)
+    (args.out / f"{name}.json").write_text(json.dumps(rows, indent=1))
     print(report)
 
 

@@ -4,15 +4,16 @@ Why: one residual gain leaves a smooth photo a wide margin and a textured or sma
 (read after JPEG 50, the first keeps every bit, the second loses one in seven). The embedder
 can measure that margin itself, cheaply: strength only scales a residual already made, and
 the plane is known, so a probe is one simulated attack and one extractor pass, with no search.
-The default strength is tried first. A photo it makes more visible than the budget allows
-(PSNR, SSIM) gets less, down to the most that fits, but never to less than still reads
-enough after a harsher attack than the one margin is asked for (`spare_probe`): margin past
-JPEG 50 is what harsher compression (JPEG 30, WebP) needs, and lowered to JPEG 50's bar
-alone a smooth photo read worse after those than at the default. A smooth photo has margin to
-spare and gives it to invisibility; a small or textured one that needs its margin keeps the
-default. One the default leaves short of margin gets more, the least that reads enough, within
-the budget. A photo within the budget at the default keeps it rather than trading margin for
-invisibility, so nothing reads worse than at the default but for margin it did not need.
+`start` (strength 1, what the networks were calibrated for) is tried first. A photo it makes
+more visible than the budget allows (PSNR, SSIM) gets less, down to the most that fits, but
+never to less than still reads enough after a harsher attack than the one margin is asked for
+(`spare_probe`): margin past JPEG 50 is what harsher compression (JPEG 30, WebP) needs, and
+lowered to JPEG 50's bar alone a smooth photo read worse after those than at `start`. A smooth
+photo has margin to spare and gives it to invisibility; a small or textured one that needs its
+margin keeps `start`. One that `start` leaves short of margin gets more, the least that reads
+enough, within the budget. A photo within the budget at `start` keeps it rather than trading
+margin for invisibility. What a lowered photo gives up is margin past `spare_bits` after
+`spare_probe`: it may read a little less after such attacks than at `start`.
 """
 
 from __future__ import annotations
