@@ -199,8 +199,9 @@ def _strongest_bases(
     from a stronger one (nearer, it is that one: `_fit` refines)."""
     centre = np.array(strength.shape) // 2
     near = cv2.dilate(strength, np.ones((3, 3), np.uint8))  # a point may fall between pixels
-    points = np.array([(1, 0), (0, 1), (1, 1), (1, -1)], float)  # in periods
-    xy = np.rint(np.einsum("pk,nkc->npc", points, bases)).astype(int) + centre[::-1]
+    across, down = bases[:, 0], bases[:, 1]  # points one period across, down, diagonally:
+    xy = np.rint(np.stack([across, down, across + down, across - down], axis=1)).astype(int)
+    xy += centre[::-1]
     inside = np.all((xy >= 0) & (xy < np.array(strength.shape)[::-1]), axis=(1, 2))
     bases, xy = bases[inside], xy[inside]
     scores = near[xy[..., 1], xy[..., 0]].mean(axis=1)
@@ -341,18 +342,33 @@ def _peak_strength(
     correlation (edges, gradients, textures at small lags).
     """
     peaks = correlation - cv2.blur(correlation, (9, 9))
-    centre = np.array(peaks.shape) // 2
-    dy, dx = np.indices(peaks.shape) - centre[:, None, None]
-    radius = np.hypot(dy, dx)
-    ring = (radius >= config.min_period) & (radius <= longest)
-    zones = []
-    for direction in (0.0, 90.0):
-        angle = (np.degrees(np.arctan2(dy, dx)) - direction + 180.0) % 360.0 - 180.0
-        zones.append(ring & (np.abs(angle) <= config.max_rotation))
+    zones = (_zone(peaks.shape, 0.0, longest, config), _zone(peaks.shape, 90.0, longest, config))
     values = peaks[zones[0] | zones[1]]
     median = np.median(values)
     spread = 1.4826 * np.median(np.abs(values - median)) + 1e-12
     return (peaks - median) / spread, (zones[0], zones[1])
+
+
+def _zone(shape: tuple[int, int], direction: float, longest: int, config: SyncConfig) -> np.ndarray:
+    """Lags (bool, zero lag at the centre) from `min_period` to `longest` px long within
+    `max_rotation` degrees of `direction` (0: across, 90: down). Computed only on the box
+    that holds them, which is most of the time `find_lattices` spends otherwise."""
+    centre = np.array(shape) // 2
+    spread = np.radians(min(config.max_rotation, 90.0))
+    half = min(longest, int(np.ceil(longest * np.sin(spread))) + 1)
+    across = (
+        slice(centre[0] - half, centre[0] + half + 1),
+        slice(centre[1], centre[1] + longest + 1),
+    )
+    box = across if direction == 0.0 else across[::-1]
+    dy, dx = np.indices(shape)[(slice(None), *box)] - centre[:, None, None]
+    angle = (np.degrees(np.arctan2(dy, dx)) - direction + 180.0) % 360.0 - 180.0
+    radius = np.hypot(dy, dx)
+    zone = np.zeros(shape, bool)
+    zone[box] = (
+        (radius >= config.min_period) & (radius <= longest) & (np.abs(angle) <= config.max_rotation)
+    )
+    return zone
 
 
 def _seeds(
