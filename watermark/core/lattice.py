@@ -361,7 +361,7 @@ def _zone(shape: tuple[int, int], direction: float, longest: int, config: SyncCo
         slice(centre[1], centre[1] + longest + 1),
     )
     box = across if direction == 0.0 else across[::-1]
-    dy, dx = np.indices(shape)[(slice(None), *box)] - centre[:, None, None]
+    dy, dx = np.mgrid[box] - centre[:, None, None]
     angle = (np.degrees(np.arctan2(dy, dx)) - direction + 180.0) % 360.0 - 180.0
     radius = np.hypot(dy, dx)
     zone = np.zeros(shape, bool)
