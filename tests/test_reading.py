@@ -20,7 +20,7 @@ from watermark.core.reading import (
     _scanned_grid,
     central,
     consistency,
-    half_cell_shifts,
+    half_cell_phases,
     locate,
     map_at,
     picture_score,
@@ -235,8 +235,8 @@ def test_a_grid_half_a_cell_off_reads_most_consistently_half_a_cell_on(watermark
     window = central(luma(marked)[2:514, 2:514] / np.float32(255), SYNC.window)
     own = consistency(map_at(window, (0, 0), watermarker.extractor, MODEL), MODEL)
     others = [
-        consistency(map_at(view(window), (0, 0), watermarker.extractor, MODEL), MODEL)
-        for view in half_cell_shifts(MODEL)
+        consistency(map_at(window, phase, watermarker.extractor, MODEL), MODEL)
+        for phase in half_cell_phases(MODEL)
     ]
     assert others[-1] == max(others) > own
 

@@ -4,8 +4,10 @@ import pytest
 from tests.images import photo
 from watermark.config import MODEL, SYNC
 from watermark.core import attacks
+from watermark.core import search as search_module
 from watermark.core.layout import layout, tile_origins
 from watermark.core.luma import luma as luma_of
+from watermark.core.reading import Reading, cell_phases, half_cell_phases
 from watermark.core.search import ORIENTATIONS, UPRIGHT, Orientation, Search, Tries
 
 IMAGE = np.arange(6 * 8 * 3, dtype=np.uint8).reshape(6, 8, 3)
@@ -46,6 +48,31 @@ def test_the_search_reads_what_it_plans_and_plans_for_any_phase():
     assert len(aligned) <= search.planned.aligned == len(worst) >= 1  # on any grid (coins)
     assert search.planned.total() == search.planned.in_place + search.planned.aligned
     assert search.planned.total(1024) == search.planned.in_place + 1024 * search.planned.aligned
+
+
+def test_the_phase_search_takes_the_half_cell_readings_locate_made(monkeypatch):
+    """`locate` ranks a lattice seen in the copy at the half-cell phases too: `Search.phase`
+    takes those readings (here one whose periods agree perfectly, at (2, 2)) and reads only
+    the other phases."""
+    luma = (luma_of(photo(512, 512, seed=4)) / np.float32(255)).astype(np.float32)
+    periodic = np.tile(np.random.default_rng(2).random((32, 32)), (4, 4)).astype(np.float32)
+    known = {
+        phase: coin_extractor(luma[None, ..., None])[0, ..., 0] for phase in half_cell_phases(MODEL)
+    }
+    known[(2, 2)] = periodic
+    reading = Reading(
+        coin_extractor(luma[None, ..., None])[0, ..., 0], None, luma, phase_maps=known
+    )
+    monkeypatch.setattr(search_module, "locate", lambda *arguments: reading)
+    calls = []
+
+    def counting_extractor(image: np.ndarray) -> np.ndarray:
+        calls.append(image.shape)
+        return coin_extractor(image)
+
+    search = Search(luma, luma.shape, counting_extractor, layout("k"), SYNC)
+    assert search.phase == (2, 2)
+    assert len(calls) == len(cell_phases(MODEL)) - 1 - len(known)
 
 
 def test_a_crop_by_part_of_a_cell_is_read_at_its_phase(watermarker):

@@ -14,8 +14,7 @@ map (see `nets.runtime`), so everything here stays plain numpy.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from functools import partial
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
@@ -25,7 +24,7 @@ from .lattice import Lattice, find_lattices, rectify, resized_lattices
 from .layout import Layout
 from .tiling import fold, keyed_cells
 
-View = Callable[[np.ndarray], np.ndarray]  # an image seen another way: shifted, turned back
+View = Callable[[np.ndarray], np.ndarray]  # an image seen another way: turned back
 
 
 class Network(Protocol):
@@ -36,11 +35,13 @@ class Network(Protocol):
 @dataclass(frozen=True, eq=False)
 class Grid:
     """A grid `locate` considered: the luma resampled onto it, the lattice undone (None: the
-    copy as it is), and the extractor's bit map of its central window if it was read."""
+    copy as it is), the extractor's bit map of its central window if it was read, and of
+    that window at other phases (see `half_cell_phases`) if they were."""
 
     image: np.ndarray
     lattice: Lattice | None
     window_map: np.ndarray | None = None
+    phase_maps: dict[tuple[int, int], np.ndarray] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,8 @@ class Reading:
     others: tuple[Grid, ...] = ()  # the other grids `locate` considered, likeliest first
     turned_maps: tuple[np.ndarray, ...] = ()  # its central window read undone by each turn,
     # if `locate` read them (to rank the copy as it is, when that is the grid taken)
+    phase_maps: dict[tuple[int, int], np.ndarray] = field(default_factory=dict)  # and at
+    # other phases, if `locate` read them (to rank a lattice seen in the copy)
 
 
 def locate(
@@ -80,7 +83,7 @@ def locate(
     one: the copy as it is (only it) also undone by each of `turns` (a copy turned or mirrored
     whole keeps its grid, but read upright a textured one reads inconsistently), the
     strongest lattices seen in the copy also at the other half-cell phases (see
-    `half_cell_shifts`). The choice is made without the mark, so it costs `verify` no
+    `half_cell_phases`). The choice is made without the mark, so it costs `verify` no
     hypotheses. Where none reads consistently, a small copy's scanned period
     (`_scanned_grid`) is one more candidate, ranked `scan_margin` lower: the most consistent
     of dozens of periods, it reads above any single candidate on noise alone.
@@ -101,11 +104,13 @@ def locate(
             break
         window = central(candidate.image, config.window)
         window_map = _read(window, extractor, model)
-        candidates[index] = Grid(candidate.image, candidate.lattice, window_map)
-        scores.append(consistency(window_map, model))
+        phase_maps = {}
         if candidate.lattice is not None and candidate.lattice.strength >= phased:
-            shifted = _consistencies(window, half_cell_shifts(model), extractor, model)
-            scores[-1] = max([scores[-1], *shifted])
+            phase_maps = {
+                phase: map_at(window, phase, extractor, model) for phase in half_cell_phases(model)
+            }
+        candidates[index] = Grid(candidate.image, candidate.lattice, window_map, phase_maps)
+        scores.append(max(consistency(bits, model) for bits in (window_map, *phase_maps.values())))
     if max(scores) < config.consistent and max(shape) < model.work_long_side:
         scanned = _scanned_grid(luma, extractor, model, config)
         if scanned is not None:  # every candidate was read and scored: the lists still align
@@ -115,7 +120,8 @@ def locate(
     image, lattice = candidates[best].image, candidates[best].lattice
     bit_map = native if best == 0 else _read(image, extractor, model)
     others = tuple(grid for index, grid in enumerate(candidates) if index != best)
-    return Reading(bit_map, lattice, image, others, turned_maps if best == 0 else ())
+    turned = turned_maps if best == 0 else ()
+    return Reading(bit_map, lattice, image, others, turned, candidates[best].phase_maps)
 
 
 def _rectified_grids(
@@ -132,7 +138,7 @@ def _rectified_grids(
 
 def _phased_strength(lattices: list[Lattice | None], config: SyncConfig) -> float:
     """The evidence a lattice needs to be ranked at every half-cell phase too (see
-    `half_cell_shifts`): a lattice seen in the copy (a crop's), and among the `phased_lattices`
+    `half_cell_phases`): a lattice seen in the copy (a crop's), and among the `phased_lattices`
     strongest, which bounds the cost."""
     strengths = sorted(lattice.strength for lattice in lattices if lattice is not None)
     strongest = strengths[-config.phased_lattices :] or [np.inf]
@@ -183,25 +189,14 @@ def _symmetric_centre(image: np.ndarray, size: float) -> np.ndarray:
     return image[margins[0] : image.shape[0] - margins[0], margins[1] : image.shape[1] - margins[1]]
 
 
-def half_cell_shifts(model: ModelConfig) -> tuple[View, ...]:
-    """Views of a window at the half-cell phases other than its own. A lattice seen in the copy
+def half_cell_phases(model: ModelConfig) -> tuple[tuple[int, int], ...]:
+    """The half-cell phases (rows, cols) other than a grid's own. A lattice seen in the copy
     may be of a crop off the centre, which moves the grid by part of a cell, and a textured
     photo read off its phase reads inconsistently: ranked at its own phase only, the right
     lattice could lose to a wrong one. The nearest half-cell phase is at most a pixel off
     (`search.Search.phase` then finds the whole-pixel one)."""
     half = model.cell // 2
-    return tuple(partial(_shifted, phase=phase) for phase in ((0, half), (half, 0), (half, half)))
-
-
-def _shifted(image: np.ndarray, phase: tuple[int, int]) -> np.ndarray:
-    return image[phase[0] :, phase[1] :]
-
-
-def _consistencies(
-    window: np.ndarray, views: Sequence[View], extractor: Network, model: ModelConfig
-) -> list[float]:
-    """How consistently `window` reads in each of `views` (shifted, see `half_cell_shifts`)."""
-    return [consistency(_read(view(window), extractor, model), model) for view in views]
+    return (0, half), (half, 0), (half, half)
 
 
 def window_reading(
@@ -301,7 +296,7 @@ def map_at(
     image: np.ndarray, phase: tuple[int, int], extractor: Network, model: ModelConfig
 ) -> np.ndarray:
     """The soft bit map read from `image` shifted by `phase` (rows, cols)."""
-    return _read(_shifted(image, phase), extractor, model)
+    return _read(image[phase[0] :, phase[1] :], extractor, model)
 
 
 def in_frame(bit_map: np.ndarray, model: ModelConfig) -> np.ndarray:

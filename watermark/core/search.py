@@ -203,9 +203,11 @@ class Search:
         cols; see `reading.cell_phases`) at which the periods of the likeliest grid's central
         window agree most. Read once."""
         window = central(self.reading.image, self.sync.window)
-        phases = cell_phases(self.model)  # its own first: read already
+        phases = cell_phases(self.model)  # its own first: read already, as may be others
+        known = self.reading.phase_maps  # the phases `locate` ranked the grid at
         window_maps = [self.window_map()] + [
-            map_at(window, phase, self.extractor, self.model) for phase in phases[1:]
+            known[phase] if phase in known else map_at(window, phase, self.extractor, self.model)
+            for phase in phases[1:]
         ]
         agreements = [agreement(window_map, self.model) for window_map in window_maps]
         return phases[int(np.argmax(agreements))]
