@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 
 from tests.images import photo
+from watermark import Watermarker
 from watermark.config import MODEL, SYNC
 from watermark.core import attacks
 from watermark.core import search as search_module
@@ -115,3 +116,47 @@ def test_the_upright_reading_is_given_its_share_of_the_budget_the_rest_split_wha
     assert tries.paid(False, 1, 0.5) == 26  # 13 others share half the budget
     assert tries.paid(False, 1024, 0.5) == 2 * (10 + 4 * 1024 - 1)  # every shift, every bit
     assert 1 / tries.paid(True, 1, 0.3) + 13 / tries.paid(False, 1, 0.3) <= 1  # a valid bound
+
+
+class CountingExtractor:
+    """The real extractor, counting its reads."""
+
+    def __init__(self, extractor):
+        self.extractor, self.reads = extractor, 0
+
+    def __call__(self, image: np.ndarray) -> np.ndarray:
+        self.reads += 1
+        return self.extractor(image)
+
+
+@pytest.mark.parametrize("key", [None, "k"])
+def test_extract_takes_a_copy_at_working_size_that_shows_the_mark_as_it_is(watermarker, key):
+    """One read, and the plane the whole search reads: no other grid reads the mark better."""
+    plane = np.random.default_rng(5).integers(0, 2, (32, 32))
+    marked = watermarker.embed_plane(photo(1024, 1280, seed=3), plane, key=key)
+    counting = Watermarker()
+    counting._extractor = CountingExtractor(watermarker.extractor)
+    extraction = counting.read(marked, key)
+    assert counting._extractor.reads == 1
+    searched = watermarker._search(marked, key)
+    assert not searched.reading.shown
+    assert np.array_equal(extraction.whitened, searched.upright.plane)
+
+
+def test_a_copy_smaller_than_the_working_size_is_searched_even_where_it_shows_the_mark(watermarker):
+    """A resize moves a small copy's grid: a grid read as it is may show the mark less well
+    than the right one."""
+    plane = np.random.default_rng(5).integers(0, 2, (32, 32))
+    marked = watermarker.embed_plane(photo(600, 800, seed=3), plane)
+    search = watermarker._search(marked, None, lambda image, bit_map: True)
+    assert not search.reading.shown and search.reading.others
+
+
+def test_a_copy_turned_slightly_is_rectified_even_where_it_shows_the_mark_as_it_is(watermarker):
+    """Turned 0.3°, a copy still shows the mark read as it is, less well than rectified: its
+    strongest lattice is not its own grid, so it is searched."""
+    plane = np.random.default_rng(5).integers(0, 2, (32, 32))
+    marked = watermarker.embed_plane(photo(1024, 1280, seed=3), plane)
+    turned = attacks.apply(marked, "rotate:0.3")
+    search = watermarker._search(turned, None, lambda image, bit_map: True)
+    assert not search.reading.shown and search.reading.lattice is not None

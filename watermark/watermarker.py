@@ -308,14 +308,34 @@ class Watermarker:
         (see `core.search`). Which orientation, and for a crop off the centre which shift, is
         told by the keyed cells, which agree as the key says only there (any mark, see
         `core.layout`), or by the mark's shape: the un-whitened plane is then a picture."""
-        search = self._search(image, key)
         undo = whitening(key, self.config.plane_size).undo
+        keyed = layout(key, self.config)
+
+        def shows(image: np.ndarray, bit_map: np.ndarray) -> bool:
+            return self._shows_in_place(image, bit_map, keyed, undo)
+
+        search = self._search(image, key, shows)
         whitened, orientation, shift = search.upright.plane, UPRIGHT, None
-        if not self._shows_mark(whitened, search.window_map(), search.window_layout(), undo):
+        reading = search.reading
+        if not (reading.shown or shows(reading.image, reading.bit_map)):
             whitened, orientation, shift = self._find_placement(search, undo)
         plane = undo(whitened)
         confidence = float(np.mean(np.abs(2.0 * plane - 1.0)))
         return Extraction(plane, confidence, whitened, shift, search.reading.lattice, orientation)
+
+    def _shows_in_place(
+        self,
+        image: np.ndarray,
+        bit_map: np.ndarray,
+        keyed: Layout,
+        undo: Callable[[np.ndarray], np.ndarray],
+    ) -> bool:
+        """`_shows_mark` for the whole reading `bit_map` of `image` (analysis luma) on its own
+        grid, the plane's first cell at the centre."""
+        window = self.sync_config.window
+        window_map = central(bit_map, window // self.config.cell)
+        whitened = keyed.bound(image).fold(bit_map)
+        return self._shows_mark(whitened, window_map, keyed.bound(central(image, window)), undo)
 
     def _shows_mark(
         self,
@@ -374,9 +394,15 @@ class Watermarker:
         size = self.config.plane_size
         return plane, UPRIGHT, (-origin[0] % size, -origin[1] % size)
 
-    def _search(self, image: np.ndarray, key: str | None) -> Search:
+    def _search(
+        self,
+        image: np.ndarray,
+        key: str | None,
+        shows: Callable[[np.ndarray, np.ndarray], bool] | None = None,
+    ) -> Search:
         luma, shape, _ = self._working_luma(image, self.config.min_read_side, analysis_shape)
-        return Search(luma, shape, self.extractor, layout(key, self.config), self.sync_config)
+        keyed = layout(key, self.config)
+        return Search(luma, shape, self.extractor, keyed, self.sync_config, shows)
 
     def _working_luma(
         self, image: np.ndarray, minimum: int, shape_for: Callable[..., tuple[int, int]]

@@ -57,6 +57,7 @@ class Reading:
     # if `locate` read them (to rank the copy as it is, when that is the grid taken)
     phase_maps: dict[tuple[int, int], np.ndarray] = field(default_factory=dict)  # and at
     # other phases, if `locate` read them (to rank a lattice seen in the copy)
+    shown: bool = False  # taken as it is because its reading shows the mark (`locate`'s `shows`)
 
 
 def locate(
@@ -66,6 +67,7 @@ def locate(
     model: ModelConfig,
     config: SyncConfig,
     turns: Sequence[View] = (),
+    shows: Callable[[np.ndarray, np.ndarray], bool] | None = None,
 ) -> Reading:
     """Read `luma` (analysis resolution, from a copy of `shape`) on the mark's grid.
 
@@ -87,17 +89,35 @@ def locate(
     hypotheses. Where none reads consistently, a small copy's scanned period
     (`_scanned_grid`) is one more candidate, ranked `scan_margin` lower: the most consistent
     of dozens of periods, it reads above any single candidate on noise alone.
+
+    `shows(luma, bit_map)`, for a reader that owes no p-value (extract): whether a reading
+    shows the mark where it was read. The copy as it is is then taken at once, no other grid
+    tried, also where it reads less than perfectly consistently (a textured photo), if its
+    reading shows the mark, it is at least the working size (a resize has not moved its
+    grid, see `tiling`) and its strongest lattice is its own grid: a copy turned, stretched
+    or warped even slightly still shows the mark read as it is, but reads it better
+    rectified.
     """
     native = _read(luma, extractor, model)
     candidates = [Grid(luma, None, central(native, config.window // model.cell))]
     scores = [consistency(candidates[0].window_map, model)]
+    lattices = None
+    if (
+        scores[0] < config.consistent
+        and shows is not None
+        and max(shape) >= model.work_long_side
+        and shows(luma, native)
+    ):
+        lattices = find_lattices(luma, config)
+        if lattices and rectify(luma, lattices[0], model) is luma:
+            return Reading(native, None, luma, shown=True)
     turned_maps: tuple[np.ndarray, ...] = ()
     if scores[0] < config.consistent:
         window = central(luma, config.window)
         turned_maps = tuple(_read(turn(window), extractor, model) for turn in turns)
         scores[0] = max([scores[0], *(consistency(bits, model) for bits in turned_maps)])
     if scores[0] < config.consistent:
-        candidates += _rectified_grids(luma, shape, model, config)
+        candidates += _rectified_grids(luma, shape, model, config, lattices)
     phased = _phased_strength([grid.lattice for grid in candidates[1:]], config)
     for index, candidate in enumerate(candidates[1:], start=1):
         if max(scores) >= config.consistent:
@@ -125,11 +145,18 @@ def locate(
 
 
 def _rectified_grids(
-    luma: np.ndarray, shape: tuple[int, int], model: ModelConfig, config: SyncConfig
+    luma: np.ndarray,
+    shape: tuple[int, int],
+    model: ModelConfig,
+    config: SyncConfig,
+    found: list[Lattice] | None = None,
 ) -> list[Grid]:
-    """The copy rectified as if only resized, then for each lattice found (unread)."""
+    """The copy rectified as if only resized, then for each lattice found (unread; `found`:
+    `find_lattices`'s answer, if asked already)."""
+    if found is None:
+        found = find_lattices(luma, config)
     grids = []
-    for lattice in resized_lattices(shape, luma.shape, model) + find_lattices(luma, config):
+    for lattice in resized_lattices(shape, luma.shape, model) + found:
         rectified = rectify(luma, lattice, model)
         if rectified is not luma and max(rectified.shape) <= config.max_rectified_side:
             grids.append(Grid(rectified, lattice))

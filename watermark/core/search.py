@@ -31,7 +31,7 @@ by every bit (the public key), each aligned reading pays for every shift it was 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -138,7 +138,8 @@ class Tries:
 class Search:
     """The readings of one copy (luma at analysis resolution, from a copy of `shape`), made
     lazily, likeliest first, with the key's `layout`; `planned` is what they may be, `tried`
-    what has been read."""
+    what has been read. `shows`: see `reading.locate` (not for `verify`, whose plan must not
+    depend on the mark)."""
 
     def __init__(
         self,
@@ -147,11 +148,12 @@ class Search:
         extractor: Network,
         layout: Layout,
         sync: SyncConfig,
+        shows: Callable[[np.ndarray, np.ndarray], bool] | None = None,
     ):
         self.extractor, self.layout, self.sync = extractor, layout, sync
         self.model: ModelConfig = layout.config
         turns = [orientation.undo for orientation in ORIENTATIONS[1:]]
-        self.reading: Reading = locate(luma, shape, extractor, self.model, sync, turns)
+        self.reading: Reading = locate(luma, shape, extractor, self.model, sync, turns, shows)
         self.upright = Placement(self.reading.bit_map, layout.bound(self.reading.image))
         height, width = self.reading.image.shape
         cell = self.model.cell
@@ -192,10 +194,6 @@ class Search:
     def window_map(self) -> np.ndarray:
         """The soft bit map of the likeliest grid's central window, upright."""
         return central(self.reading.bit_map, self.sync.window // self.model.cell)
-
-    def window_layout(self) -> Layout:
-        """The layout bound to `window_map`."""
-        return self.layout.bound(central(self.reading.image, self.sync.window))
 
     @cached_property
     def phase(self) -> tuple[int, int]:
