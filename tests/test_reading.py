@@ -42,6 +42,20 @@ def turned(luma: np.ndarray, degrees: float, scale: float) -> np.ndarray:
     return cv2.warpAffine(luma, matrix, luma.shape[::-1], flags=cv2.INTER_LINEAR)
 
 
+def test_peaks_are_refined_to_the_sub_pixel_and_those_on_a_windows_edge_refused():
+    """A parabola peaked at lag (3.25, -2.25) (x, y) is found from a guess two pixels off; a
+    guess whose window's maximum lies on its edge, or whose window leaves the map, finds
+    none. Many guesses at once read as each alone."""
+    rows, cols = np.indices((41, 41)) - 20
+    strength = (10 - (cols - 3.25) ** 2 - (rows + 2.25) ** 2).astype(np.float32)
+    guesses = np.array([[2.0, -1.0], [6.0, -2.0], [19.0, 0.0]])
+    lags, heights, found = lattices_module._refine_all(strength, guesses)
+    assert found.tolist() == [True, False, False]
+    assert np.allclose(lags[0], (3.25, -2.25)) and heights[0] == strength[18, 23]
+    alone = [lattices_module._refine(strength, guess) for guess in guesses]
+    assert alone[1] is alone[2] is None and np.array_equal(alone[0][0], lags[0])
+
+
 def test_lattice_of_an_unedited_pattern():
     lattice = find_lattices(periodic_texture(512, 768), SYNC)[0]
     assert np.allclose(lattice.across, [128, 0], atol=0.2)

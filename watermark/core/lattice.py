@@ -256,12 +256,11 @@ def _fit(
     for reach in (config.fit_reach * period, longest):
         steps = _lattice_steps(basis, reach, config.min_period)
         points = steps @ basis
-        peaks = [_refine(strength, point) for point in points]
-        heights = np.array([peak[1] if peak is not None else 0.0 for peak in peaks])
+        lags, heights, found = _refine_all(strength, points)
+        heights = np.where(found, heights, 0.0)
         if not np.any(heights > 0):
             return None  # no peak anywhere near the lattice's points
-        found = np.array([peak is not None for peak in peaks])
-        points[found] = [peak[0] for peak in peaks if peak is not None]
+        points[found] = lags[found]
         weights = np.sqrt(np.maximum(heights, 0.0))[:, None]
         # The guess, weakly weighted, holds a direction that has no peaks in reach.
         steps = np.vstack([steps, np.eye(2)])
@@ -392,27 +391,42 @@ def _refine(
 ) -> tuple[np.ndarray, float] | None:
     """The local maximum within `radius` px of `guess` (x, y lag), to sub-pixel, and its
     height; None if the window's maximum is on its edge (no peak inside)."""
+    lags, heights, found = _refine_all(strength, guess[None], radius)
+    return (lags[0], float(heights[0])) if found[0] else None
+
+
+def _refine_all(
+    strength: np.ndarray, guesses: np.ndarray, radius: int = 2
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """`_refine` of many guesses ((n, 2) x, y lags) at once: (lags (n, 2), heights (n,),
+    found (n,) bool), the first two meaningful where found (a lattice has hundreds of
+    points, and one at a time this was most of `find_lattices`' time)."""
     centre = np.array(strength.shape) // 2
-    x, y = np.rint(guess).astype(int) + centre[::-1]
+    xy = np.rint(guesses).astype(int) + centre[::-1]
+    x, y = xy[:, 0], xy[:, 1]
+    height, width = strength.shape
+    inside = (np.minimum(x, y) >= radius) & (x + radius < width) & (y + radius < height)
+    offsets = np.arange(-radius, radius + 1)
+    rows = np.clip(y[:, None, None] + offsets[None, :, None], 0, height - 1)
+    cols = np.clip(x[:, None, None] + offsets[None, None, :], 0, width - 1)
     size = 2 * radius + 1
-    window = strength[y - radius : y + radius + 1, x - radius : x + radius + 1]
-    if window.shape != (size, size) or min(x, y) < radius:
-        return None
-    iy, ix = np.unravel_index(np.argmax(window), window.shape)
-    if not (0 < iy < size - 1 and 0 < ix < size - 1):
-        return None
-    y, x = y - radius + iy, x - radius + ix
-    offset_x = _parabola(strength[y, x - 1 : x + 2])
-    offset_y = _parabola(strength[y - 1 : y + 2, x])
-    lag = np.array([x - centre[1] + offset_x, y - centre[0] + offset_y])
-    return lag, float(strength[y, x])
+    iy, ix = np.divmod(strength[rows, cols].reshape(len(xy), size * size).argmax(axis=1), size)
+    found = inside & (iy > 0) & (iy < size - 1) & (ix > 0) & (ix < size - 1)
+    y = np.clip(y - radius + iy, 1, height - 2)  # clipped only where not found
+    x = np.clip(x - radius + ix, 1, width - 2)
+    middle = strength[y, x]
+    offset_x = _parabola(strength[y, x - 1], middle, strength[y, x + 1])
+    offset_y = _parabola(strength[y - 1, x], middle, strength[y + 1, x])
+    lags = np.stack([x - centre[1] + offset_x, y - centre[0] + offset_y], axis=1)
+    return lags, middle.astype(float), found
 
 
-def _parabola(values: np.ndarray) -> float:
-    """Sub-sample offset of a peak from three samples around it."""
-    left, middle, right = values
+def _parabola(left: np.ndarray, middle: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Sub-sample offsets of peaks from the three samples around each."""
     curvature = left - 2 * middle + right
-    return 0.0 if curvature >= 0 else float(0.5 * (left - right) / curvature)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        offset = 0.5 * (left - right) / curvature
+    return np.where(curvature >= 0, 0.0, offset)
 
 
 def rectify(luma: np.ndarray, lattice: Lattice, config: ModelConfig) -> np.ndarray:
