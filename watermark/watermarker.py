@@ -311,8 +311,8 @@ class Watermarker:
         undo = whitening(key, self.config.plane_size).undo
         keyed = layout(key, self.config)
 
-        def shows(image: np.ndarray, bit_map: np.ndarray) -> bool:
-            return self._shows_in_place(image, bit_map, keyed, undo)
+        def shows(luma: np.ndarray, bit_map: np.ndarray) -> bool:
+            return self._shows_in_place(luma, bit_map, keyed, undo)
 
         search = self._search(image, key, shows)
         whitened, orientation, shift = search.upright.plane, UPRIGHT, None
@@ -321,21 +321,21 @@ class Watermarker:
             whitened, orientation, shift = self._find_placement(search, undo)
         plane = undo(whitened)
         confidence = float(np.mean(np.abs(2.0 * plane - 1.0)))
-        return Extraction(plane, confidence, whitened, shift, search.reading.lattice, orientation)
+        return Extraction(plane, confidence, whitened, shift, reading.lattice, orientation)
 
     def _shows_in_place(
         self,
-        image: np.ndarray,
+        luma: np.ndarray,
         bit_map: np.ndarray,
         keyed: Layout,
         undo: Callable[[np.ndarray], np.ndarray],
     ) -> bool:
-        """`_shows_mark` for the whole reading `bit_map` of `image` (analysis luma) on its own
-        grid, the plane's first cell at the centre."""
+        """`_shows_mark` for the whole reading `bit_map` of `luma` (analysis resolution) on
+        its own grid, the plane's first cell at the centre."""
         window = self.sync_config.window
         window_map = central(bit_map, window // self.config.cell)
-        whitened = keyed.bound(image).fold(bit_map)
-        return self._shows_mark(whitened, window_map, keyed.bound(central(image, window)), undo)
+        whitened = keyed.bound(luma).fold(bit_map)
+        return self._shows_mark(whitened, window_map, keyed.bound(central(luma, window)), undo)
 
     def _shows_mark(
         self,
