@@ -350,8 +350,8 @@ def _peak_strength(
 
 def _zone(shape: tuple[int, int], direction: float, longest: int, config: SyncConfig) -> np.ndarray:
     """Lags (bool, zero lag at the centre) from `min_period` to `longest` px long within
-    `max_rotation` degrees of `direction` (0: across, 90: down). Computed only on the box
-    that holds them, which is most of the time `find_lattices` spends otherwise."""
+    `max_rotation` degrees of `direction` (0: across, 90: down), computed only on the box
+    that holds them: angles of every lag would cost more than the rest of `find_lattices`."""
     centre = np.array(shape) // 2
     spread = np.radians(min(config.max_rotation, 90.0))
     half = min(longest, int(np.ceil(longest * np.sin(spread))) + 1)
@@ -398,9 +398,9 @@ def _refine(
 def _refine_all(
     strength: np.ndarray, guesses: np.ndarray, radius: int = 2
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """`_refine` of many guesses ((n, 2) x, y lags) at once: (lags (n, 2), heights (n,),
-    found (n,) bool), the first two meaningful where found (a lattice has hundreds of
-    points, and one at a time this was most of `find_lattices`' time)."""
+    """`_refine` of many guesses ((n, 2) x, y lags) at once, as `_fit` needs for the hundreds
+    of points of a lattice: (lags (n, 2), heights (n,), found (n,) bool), the first two
+    meaningful where found."""
     centre = np.array(strength.shape) // 2
     xy = np.rint(guesses).astype(int) + centre[::-1]
     x, y = xy[:, 0], xy[:, 1]
