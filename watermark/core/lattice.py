@@ -351,7 +351,7 @@ def _peak_strength(
 def _zone(shape: tuple[int, int], direction: float, longest: int, config: SyncConfig) -> np.ndarray:
     """Lags (bool, zero lag at the centre) from `min_period` to `longest` px long within
     `max_rotation` degrees of `direction` (0: across, 90: down), computed only on the box
-    that holds them: angles of every lag would cost more than the rest of `find_lattices`."""
+    that holds them: most of the map is outside it, and an angle per lag is costly."""
     centre = np.array(shape) // 2
     spread = np.radians(min(config.max_rotation, 90.0))
     half = min(longest, int(np.ceil(longest * np.sin(spread))) + 1)
