@@ -56,6 +56,20 @@ def test_peaks_are_refined_to_the_sub_pixel_and_those_on_a_windows_edge_refused(
     assert alone[1] is alone[2] is None and np.array_equal(alone[0][0], lags[0])
 
 
+@pytest.mark.parametrize("direction", [0.0, 90.0])
+def test_a_zone_is_every_lag_near_its_direction_within_its_lengths(direction: float):
+    """Computed on its box only, a zone is what every lag's angle and length say, also on a
+    map that is not square."""
+    shape, longest = (121, 161), 58
+    rows, cols = np.indices(shape) - (np.array(shape) // 2)[:, None, None]
+    angle = (np.degrees(np.arctan2(rows, cols)) - direction + 180.0) % 360.0 - 180.0
+    length = np.hypot(rows, cols)
+    expected = (length >= SYNC.min_period) & (length <= longest)
+    expected &= np.abs(angle) <= SYNC.max_rotation
+    zone = lattices_module._zone(shape, direction, longest, SYNC)
+    assert expected.any() and np.array_equal(zone, expected)
+
+
 def test_lattice_of_an_unedited_pattern():
     lattice = find_lattices(periodic_texture(512, 768), SYNC)[0]
     assert np.allclose(lattice.across, [128, 0], atol=0.2)

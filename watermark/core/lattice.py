@@ -350,17 +350,15 @@ def _peak_strength(
 
 def _zone(shape: tuple[int, int], direction: float, longest: int, config: SyncConfig) -> np.ndarray:
     """Lags (bool, zero lag at the centre) from `min_period` to `longest` px long within
-    `max_rotation` degrees of `direction` (0: across, 90: down), computed only on the box
-    that holds them: most of the map is outside it, and an angle per lag is costly."""
-    centre = np.array(shape) // 2
-    spread = np.radians(min(config.max_rotation, 90.0))
-    half = min(longest, int(np.ceil(longest * np.sin(spread))) + 1)
-    across = (
-        slice(centre[0] - half, centre[0] + half + 1),
-        slice(centre[1], centre[1] + longest + 1),
-    )
-    box = across if direction == 0.0 else across[::-1]
-    dy, dx = np.mgrid[box] - centre[:, None, None]
+    `max_rotation` degrees (under 90) of `direction` (0: across, 90: down), computed only on
+    the box that holds them: most of the map is outside it, and an angle per lag is costly."""
+    row, col = np.array(shape) // 2
+    half = min(longest, int(np.ceil(longest * np.sin(np.radians(config.max_rotation)))) + 1)
+    if direction == 0.0:
+        box = (slice(row - half, row + half + 1), slice(col, col + longest + 1))
+    else:
+        box = (slice(row, row + longest + 1), slice(col - half, col + half + 1))
+    dy, dx = np.mgrid[box] - np.array([row, col])[:, None, None]
     angle = (np.degrees(np.arctan2(dy, dx)) - direction + 180.0) % 360.0 - 180.0
     radius = np.hypot(dy, dx)
     zone = np.zeros(shape, bool)
