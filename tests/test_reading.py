@@ -11,7 +11,13 @@ from tests.images import monogram, photo
 from watermark.config import MODEL, SYNC
 from watermark.core import attacks, reading
 from watermark.core import lattice as lattices_module
-from watermark.core.lattice import Lattice, find_lattices, rectify, resized_lattices
+from watermark.core.lattice import (
+    Lattice,
+    find_lattices,
+    rectify,
+    resized_lattices,
+    same_grid,
+)
 from watermark.core.luma import luma
 from watermark.core.metrics import bit_accuracy
 from watermark.core.reading import (
@@ -177,6 +183,18 @@ def test_rectify_leaves_an_unedited_image_alone():
     luma = periodic_texture(512, 768)
     lattice = Lattice(np.array([128.0, 0.0]), np.array([0.0, 128.0]), 50.0)
     assert rectify(luma, lattice, MODEL) is luma
+
+
+def test_two_lattices_are_one_grid_while_the_edges_move_by_less_than_a_quarter_of_a_cell():
+    """1024 px wide, a scale 1/512 apart moves the edges by just under one px (a quarter of
+    a cell), 1/128 apart by four; 4096 px wide, 1/512 apart by four."""
+    lattice = Lattice(np.array([120.0, 0.0]), np.array([0.0, 120.0]), 0.0)
+    near = Lattice(lattice.across * (1 + 1 / 512), lattice.down, 0.0)
+    far = Lattice(lattice.across, lattice.down * (1 + 1 / 128), 0.0)
+    assert same_grid(lattice, lattice, (640, 1024), MODEL)
+    assert same_grid(near, lattice, (640, 1024), MODEL)
+    assert not same_grid(far, lattice, (640, 1024), MODEL)
+    assert not same_grid(near, lattice, (640, 4096), MODEL)
 
 
 def test_a_logo_looks_like_a_picture_and_noise_does_not(watermarker):

@@ -130,33 +130,32 @@ class CountingExtractor:
 
 
 @pytest.mark.parametrize("key", [None, "k"])
-def test_extract_takes_a_copy_at_working_size_that_shows_the_mark_as_it_is(watermarker, key):
-    """One read, and the plane the whole search reads: no other grid reads the mark better."""
+@pytest.mark.parametrize(("size", "reads"), [((1024, 1280), 1), ((300, 400), 2)])
+def test_extract_takes_a_copy_that_shows_the_mark_on_its_grid_as_if_only_resized(
+    watermarker, key, size, reads
+):
+    """One read at working size; under it (a 400-px photo is worked at 512 px), two: as it
+    is, then on the original's grid. The plane the whole search reads: no other grid reads
+    the mark better."""
     plane = np.random.default_rng(5).integers(0, 2, (32, 32))
-    marked = watermarker.embed_plane(photo(1024, 1280, seed=3), plane, key=key)
+    marked = watermarker.embed_plane(photo(*size, seed=3), plane, key=key)
     counting = Watermarker()
     counting._extractor = CountingExtractor(watermarker.extractor)
     extraction = counting.read(marked, key)
-    assert counting._extractor.reads == 1
+    assert counting._extractor.reads == reads
     searched = watermarker._search(marked, key)
     assert not searched.reading.shown
     assert np.array_equal(extraction.whitened, searched.upright.plane)
 
 
-def test_a_copy_smaller_than_the_working_size_is_searched_even_where_it_shows_the_mark(watermarker):
-    """A resize moves a small copy's grid: a grid read as it is may show the mark less well
-    than the right one."""
+@pytest.mark.parametrize("size", [(1024, 1280), (300, 400)])
+def test_a_copy_turned_slightly_is_rectified_even_where_it_shows_the_mark_as_it_is(
+    watermarker, size
+):
+    """Turned 0.3°, a copy still shows the mark read as if only resized, less well than
+    rectified: its strongest lattice is not that grid, so it is searched."""
     plane = np.random.default_rng(5).integers(0, 2, (32, 32))
-    marked = watermarker.embed_plane(photo(600, 800, seed=3), plane)
-    search = watermarker._search(marked, None, lambda image, bit_map: True)
-    assert not search.reading.shown and search.reading.others
-
-
-def test_a_copy_turned_slightly_is_rectified_even_where_it_shows_the_mark_as_it_is(watermarker):
-    """Turned 0.3°, a copy still shows the mark read as it is, less well than rectified: its
-    strongest lattice is not its own grid, so it is searched."""
-    plane = np.random.default_rng(5).integers(0, 2, (32, 32))
-    marked = watermarker.embed_plane(photo(1024, 1280, seed=3), plane)
+    marked = watermarker.embed_plane(photo(*size, seed=3), plane)
     turned = attacks.apply(marked, "rotate:0.3")
     search = watermarker._search(turned, None, lambda image, bit_map: True)
     assert not search.reading.shown and search.reading.lattice is not None

@@ -442,13 +442,29 @@ def rectify(luma: np.ndarray, lattice: Lattice, config: ModelConfig) -> np.ndarr
     stretch = np.array([luma.shape[1], luma.shape[0]]) / original
     vectors = np.column_stack([lattice.across, lattice.down]) * stretch[:, None]
     linear = period * np.linalg.inv(vectors)
-    if np.allclose(linear, np.eye(2), atol=config.cell / (2 * max(luma.shape))):
+    if _moves_no_cell(linear, luma.shape, config):
         return luma
     centre = (np.array([luma.shape[1], luma.shape[0]]) - 1) / 2
     affine = np.column_stack([linear, centre - linear @ centre])
     return cv2.warpAffine(
         luma, affine, (luma.shape[1], luma.shape[0]), flags=cv2.INTER_LINEAR, borderValue=0.5
     )
+
+
+def same_grid(
+    found: Lattice, expected: Lattice, shape: tuple[int, int], config: ModelConfig
+) -> bool:
+    """Whether `found` and `expected` are one grid over an image of `shape` (analysis px):
+    rectified by either, no cell lands elsewhere (the tolerance `rectify` takes a lattice as
+    the image's own grid by)."""
+    vectors = [np.column_stack([lattice.across, lattice.down]) for lattice in (found, expected)]
+    return _moves_no_cell(np.linalg.solve(vectors[0], vectors[1]), shape, config)
+
+
+def _moves_no_cell(linear: np.ndarray, shape: tuple[int, int], config: ModelConfig) -> bool:
+    """Whether the linear map (about the centre) moves no pixel of an image of `shape` by as
+    much as a quarter of a cell (its sides by half a cell)."""
+    return bool(np.allclose(linear, np.eye(2), atol=config.cell / (2 * max(shape))))
 
 
 def resized_lattices(

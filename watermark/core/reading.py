@@ -15,12 +15,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Protocol
 
 import numpy as np
 
 from ..config import ModelConfig, SyncConfig
-from .lattice import Lattice, find_lattices, rectify, resized_lattices
+from .lattice import Lattice, find_lattices, rectify, resized_lattices, same_grid
 from .layout import Layout
 from .tiling import fold, keyed_cells
 
@@ -91,33 +92,29 @@ def locate(
     of dozens of periods, it reads above any single candidate on noise alone.
 
     `shows(luma, bit_map)`, for a reader that owes no p-value (extract): whether a reading
-    shows the mark where it was read. The copy as it is is then taken at once, no other grid
-    tried, also where it reads less than perfectly consistently (a textured photo), if its
-    reading shows the mark, it is at least the working size (a resize has not moved its
-    grid, see `tiling`) and its strongest lattice is its own grid: a copy turned, stretched
-    or warped even slightly still shows the mark read as it is, but reads it better
-    rectified.
+    shows the mark where it was read. Where it is given, a grid the copy has if only
+    resized is taken at once, no other tried, also where it reads less than perfectly
+    consistently (a textured photo): see `_shown_as_resized`.
     """
     native = _read(luma, extractor, model)
     candidates = [Grid(luma, None, central(native, config.window // model.cell))]
     scores = [consistency(candidates[0].window_map, model)]
-    lattices = None
-    if (
-        scores[0] < config.consistent
-        and shows is not None
-        and max(shape) >= model.work_long_side
-        and shows(luma, native)
-    ):
-        lattices = find_lattices(luma, config)
-        if lattices and rectify(luma, lattices[0], model) is luma:
-            return Reading(native, None, luma, shown=True)
+
+    @cache
+    def found() -> list[Lattice]:
+        return find_lattices(luma, config)
+
+    if scores[0] < config.consistent and shows is not None:
+        shown = _shown_as_resized(luma, shape, native, found, extractor, model, shows)
+        if shown is not None:
+            return shown
     turned_maps: tuple[np.ndarray, ...] = ()
     if scores[0] < config.consistent:
         window = central(luma, config.window)
         turned_maps = tuple(_read(turn(window), extractor, model) for turn in turns)
         scores[0] = max([scores[0], *(consistency(bits, model) for bits in turned_maps)])
     if scores[0] < config.consistent:
-        candidates += _rectified_grids(luma, shape, model, config, lattices)
+        candidates += _rectified_grids(luma, shape, model, config, found())
     phased = _phased_strength([grid.lattice for grid in candidates[1:]], config)
     for index, candidate in enumerate(candidates[1:], start=1):
         if max(scores) >= config.consistent:
@@ -144,17 +141,46 @@ def locate(
     return Reading(bit_map, lattice, image, others, turned, candidates[best].phase_maps)
 
 
+def _shown_as_resized(
+    luma: np.ndarray,
+    shape: tuple[int, int],
+    native: np.ndarray,
+    found: Callable[[], list[Lattice]],
+    extractor: Network,
+    model: ModelConfig,
+    shows: Callable[[np.ndarray, np.ndarray], bool],
+) -> Reading | None:
+    """For `locate` given `shows`: the copy read on a grid it has if only resized, if that
+    reading shows the mark and the copy's strongest lattice (`found`'s first) is that grid:
+    its own (`native`, its reading as it is), or for a copy under the working size, a large
+    or a small original's (`resized_lattices`: a resize moves its grid, see `tiling`). A copy
+    turned, stretched or warped even slightly still shows the mark read as if only resized,
+    but reads it better rectified; its strongest lattice tells."""
+    period = model.plane_size * model.cell
+    own = Lattice(np.array([period, 0.0]), np.array([0.0, period]), 0.0)
+
+    def strongest_is(lattice: Lattice) -> bool:
+        return bool(found()) and same_grid(found()[0], lattice, luma.shape, model)
+
+    if shows(luma, native) and strongest_is(own):
+        return Reading(native, None, luma, shown=True)
+    for lattice in resized_lattices(shape, luma.shape, model):
+        if strongest_is(lattice):
+            image = rectify(luma, lattice, model)
+            bit_map = _read(image, extractor, model)
+            if shows(image, bit_map):
+                return Reading(bit_map, lattice, image, shown=True)
+    return None
+
+
 def _rectified_grids(
     luma: np.ndarray,
     shape: tuple[int, int],
     model: ModelConfig,
     config: SyncConfig,
-    found: list[Lattice] | None = None,
+    found: list[Lattice],
 ) -> list[Grid]:
-    """The copy rectified as if only resized, then for each lattice found (unread; `found`:
-    `find_lattices`'s answer, if asked already)."""
-    if found is None:
-        found = find_lattices(luma, config)
+    """The copy rectified as if only resized, then for each lattice `found` (unread)."""
     grids = []
     for lattice in resized_lattices(shape, luma.shape, model) + found:
         rectified = rectify(luma, lattice, model)
