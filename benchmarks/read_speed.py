@@ -2,13 +2,15 @@
 held-out photos.
 
 Usage: python benchmarks/read_speed.py [--photos data/heldout-broad] [--training data/photos]
-                                       [--large 12] [--key KEY] [--out benchmarks/results]
+                                       [--large 12] [--web 16] [--key KEY]
+                                       [--out benchmarks/results]
 
-Photos as in geometry.py (the 1920-px ones). Per photo: verify of the unmarked photo against
-the bundled logo (the reader tries every hypothesis before it says "no mark"), and of the
-marked photo; extract of the marked photo with a random plane, clean and after JPEG 75;
-embed of the logo at strength 1 and at strength auto (which probes the photo's margin);
-under the public key or `--key` (marked and read with it). Run it on an idle machine.
+Photos as in geometry.py, per class: the 1920-px ones, and the web-size ones. Per photo:
+verify of the unmarked photo against the bundled logo (the reader tries every hypothesis
+before it says "no mark"), and of the marked photo; extract of the marked photo with a
+random plane, clean and after JPEG 75; embed of the logo at strength 1 and at strength auto
+(which probes the photo's margin); under the public key or `--key` (marked and read with it).
+Run it on an idle machine.
 Writes DIR/read_speed.md (DIR/read_speed-key.md under a key).
 """
 
@@ -21,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 from every_photo import add_photo_arguments, heldout_paths, invocation
-from geometry import photo_sets
+from geometry import add_set_arguments, photo_sets
 
 from watermark import Watermarker
 from watermark.app.io import load_photo
@@ -39,7 +41,7 @@ def seconds(function: Callable, *arguments: object) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_photo_arguments(parser)
-    parser.add_argument("--large", type=int, default=12)
+    add_set_arguments(parser)
     parser.add_argument("--key", default=None)
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results"))
     args = parser.parse_args()
@@ -47,12 +49,15 @@ def main() -> None:
     watermarker = Watermarker()
     logo = watermarker.mark_plane(load_photo(assets_dir() / "mark.png"))
     random_plane = np.random.default_rng(3).integers(0, 2, (32, 32))
-    sets = photo_sets(paths, args.large, 0)
-    photos = [photo for kind in ("1920 textured", "1920 smooth") for _, photo in sets[kind]]
+    sets = photo_sets(paths, args.large, args.web)
+    classes = {
+        "1920 px": [photo for kind in ("1920 textured", "1920 smooth") for _, photo in sets[kind]],
+        "web-size": [photo for _, photo in sets["web"]],
+    }
     key = args.key
-    watermarker.verify_plane(photos[0], logo, key)  # loads the networks
-    times: dict[str, list[float]] = {}
-    for photo in photos:
+    watermarker.verify_plane(classes["1920 px"][0], logo, key)  # loads the networks
+    times: dict[str, dict[str, list[float]]] = {}
+    for kind, photo in ((kind, photo) for kind, photos in classes.items() for photo in photos):
         marked = watermarker.embed_plane(photo, logo, key=key)
         randomly = watermarker.embed_plane(photo, random_plane, key=key)
         jpeg = attacks.apply(randomly, "jpeg:75")
@@ -64,11 +69,16 @@ def main() -> None:
             ("embed, strength 1", watermarker.embed_plane, (photo, logo, 1.0, key)),
             ("embed, strength auto", watermarker.embed_plane, (photo, logo, AUTO, key)),
         ):
-            times.setdefault(label, []).append(seconds(function, *arguments))
-    lines = ["| 1920-px photo, after loading | median s | max s |", "|---|---|---|"]
-    for label, values in times.items():
-        lines.append(f"| {label} | {np.median(values):.2f} | {max(values):.2f} |")
-    header = f"{len(photos)} held-out photos at 1920 px; `{invocation()}`\n\n"
+            times.setdefault(label, {}).setdefault(kind, []).append(seconds(function, *arguments))
+    columns = " | ".join(f"{kind} median s | {kind} max s" for kind in classes)
+    lines = [f"| after loading | {columns} |", "|---" * (1 + 2 * len(classes)) + "|"]
+    for label, per_class in times.items():
+        cells = " | ".join(
+            f"{np.median(values):.2f} | {max(values):.2f}" for values in per_class.values()
+        )
+        lines.append(f"| {label} | {cells} |")
+    counts = ", ".join(f"{len(photos)} {kind}" for kind, photos in classes.items())
+    header = f"Held-out photos: {counts}; `{invocation()}`\n\n"
     report = header + "\n".join(lines) + "\n"
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / ("read_speed-key.md" if key else "read_speed.md")).write_text(report)
