@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import cache
 from itertools import chain
 from pathlib import Path
 
@@ -242,14 +243,23 @@ class Watermarker:
             limit = self._change_limit(peak)
             return np.clip(np.rint(original + np.clip(change, -limit, limit)), 0, peak)
 
+        @cache
+        def full_size(strength: float) -> np.ndarray:
+            """The residual at `strength` on the photo's pixels: each strength is probed for
+            visibility and for what it reads."""
+            return resize(within_budget(strength), full_shape)
+
         def visibility(strength: float) -> Visibility:
-            change = central(resize(within_budget(strength), full_shape), window)
+            change = central(full_size(strength), window)
             marked = moved(grey.astype(np.float32), change * np.float32(top), top)
             marked = marked.astype(grey.dtype)
             return Visibility(psnr(grey, marked), ssim(grey, marked))
 
         def reads(strength: float, attack: str) -> float:
-            change = resize(within_budget(strength), probe_shape) * np.float32(255)
+            if probe_shape == full_shape:
+                change = full_size(strength) * np.float32(255)
+            else:
+                change = resize(within_budget(strength), probe_shape) * np.float32(255)
             marked = moved(photo, change, 255.0).astype(np.uint8)
             attacked = to_luma(attacks.apply(marked, attack))  # the grey photo: JPEG codes
             # its luma as a colour photo's, in half the time three equal channels take
