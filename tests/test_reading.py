@@ -185,16 +185,23 @@ def test_rectify_leaves_an_unedited_image_alone():
     assert rectify(luma, lattice, MODEL) is luma
 
 
-def test_two_lattices_are_one_grid_while_the_edges_move_by_less_than_a_quarter_of_a_cell():
-    """1024 px wide, a scale 1/512 apart moves the edges by just under one px (a quarter of
-    a cell), 1/128 apart by four; 4096 px wide, 1/512 apart by four."""
-    lattice = Lattice(np.array([120.0, 0.0]), np.array([0.0, 120.0]), 0.0)
-    near = Lattice(lattice.across * (1 + 1 / 512), lattice.down, 0.0)
-    far = Lattice(lattice.across, lattice.down * (1 + 1 / 128), 0.0)
-    assert same_grid(lattice, lattice, (640, 1024), MODEL)
-    assert same_grid(near, lattice, (640, 1024), MODEL)
-    assert not same_grid(far, lattice, (640, 1024), MODEL)
-    assert not same_grid(near, lattice, (640, 4096), MODEL)
+def test_two_lattices_are_one_grid_within_rectifys_tolerance_at_the_rectified_size():
+    """Within cell / (2 × long side) of each other, the long side `rectify` brings the image
+    to (a period of 128 px): 1/512 for 1024 px. A small copy's lattice of 32 px is measured
+    at four times its size, so a scale 1/400 apart is not its grid, though over its own
+    256 px it would be."""
+    own = Lattice(np.array([128.0, 0.0]), np.array([0.0, 128.0]), 0.0)
+    assert same_grid(own, own, (640, 1024), MODEL)
+    assert same_grid(Lattice(own.across * (1 + 1 / 1024), own.down, 0.0), own, (640, 1024), MODEL)
+    assert not same_grid(
+        Lattice(own.across, own.down * (1 + 1 / 128), 0.0), own, (640, 1024), MODEL
+    )
+    small = Lattice(np.array([32.0, 0.0]), np.array([0.0, 32.0]), 0.0)
+    apart = Lattice(small.across * (1 + 1 / 400), small.down, 0.0)
+    assert not same_grid(apart, small, (160, 256), MODEL)
+    assert same_grid(
+        Lattice(small.across * (1 + 1 / 1024), small.down, 0.0), small, (160, 256), MODEL
+    )
 
 
 def test_a_logo_looks_like_a_picture_and_noise_does_not(watermarker):

@@ -130,15 +130,18 @@ class CountingExtractor:
 
 
 @pytest.mark.parametrize("key", [None, "k"])
-@pytest.mark.parametrize(("size", "reads"), [((1024, 1280), 1), ((300, 400), 2)])
+@pytest.mark.parametrize(
+    ("size", "edit", "reads"),
+    [((1024, 1280), "identity", 1), ((300, 400), "identity", 2), ((1536, 2048), "resize:0.25", 2)],
+)
 def test_extract_takes_a_copy_that_shows_the_mark_on_its_grid_as_if_only_resized(
-    watermarker, key, size, reads
+    watermarker, key, size, edit, reads
 ):
-    """One read at working size; under it (a 400-px photo is worked at 512 px), two: as it
-    is, then on the original's grid. The plane the whole search reads: no other grid reads
-    the mark better."""
+    """One read at working size; under it, two: as it is, then on the original's grid (a
+    400-px photo is worked at 512 px; a 2048-px one at 1024, its web-size copy read at 512).
+    The plane the whole search reads: no other grid reads the mark better."""
     plane = np.random.default_rng(5).integers(0, 2, (32, 32))
-    marked = watermarker.embed_plane(photo(*size, seed=3), plane, key=key)
+    marked = attacks.apply(watermarker.embed_plane(photo(*size, seed=3), plane, key=key), edit)
     counting = Watermarker()
     counting._extractor = CountingExtractor(watermarker.extractor)
     extraction = counting.read(marked, key)

@@ -454,16 +454,20 @@ def rectify(luma: np.ndarray, lattice: Lattice, config: ModelConfig) -> np.ndarr
 def same_grid(
     found: Lattice, expected: Lattice, shape: tuple[int, int], config: ModelConfig
 ) -> bool:
-    """Whether `found` and `expected` are one grid over an image of `shape` (analysis px):
-    rectified by either, no cell lands elsewhere (the tolerance `rectify` takes a lattice as
-    the image's own grid by)."""
+    """Whether an image of `shape` (analysis px) rectified by `expected` (see `rectify`) is
+    on `found`'s grid too, by the tolerance `rectify` leaves an image as it is by, measured
+    at the size `rectify` brings it to (a period of 128 px)."""
+    period = config.plane_size * config.cell
+    rectified = tuple(side * period / expected.period for side in shape)
     vectors = [np.column_stack([lattice.across, lattice.down]) for lattice in (found, expected)]
-    return _moves_no_cell(np.linalg.solve(vectors[0], vectors[1]), shape, config)
+    return _moves_no_cell(np.linalg.solve(vectors[0], vectors[1]), rectified, config)
 
 
-def _moves_no_cell(linear: np.ndarray, shape: tuple[int, int], config: ModelConfig) -> bool:
-    """Whether the linear map (about the centre) moves no pixel of an image of `shape` by as
-    much as a quarter of a cell (its sides by half a cell)."""
+def _moves_no_cell(linear: np.ndarray, shape: tuple[float, float], config: ModelConfig) -> bool:
+    """Whether the linear map (about the centre) is the identity within cell / (2 × the
+    long side of an image of `shape`), entry by entry: a scale then moves the sides by at
+    most half a cell, a rotation or a shear the corners by up to half a cell along each
+    axis."""
     return bool(np.allclose(linear, np.eye(2), atol=config.cell / (2 * max(shape))))
 
 

@@ -58,7 +58,8 @@ class Reading:
     # if `locate` read them (to rank the copy as it is, when that is the grid taken)
     phase_maps: dict[tuple[int, int], np.ndarray] = field(default_factory=dict)  # and at
     # other phases, if `locate` read them (to rank a lattice seen in the copy)
-    shown: bool = False  # taken as it is because its reading shows the mark (`locate`'s `shows`)
+    shown: bool = False  # taken at once, on a grid the copy has if only resized, because its
+    # reading there shows the mark (`locate`'s `shows`)
 
 
 def locate(
@@ -101,11 +102,11 @@ def locate(
     scores = [consistency(candidates[0].window_map, model)]
 
     @cache
-    def found() -> list[Lattice]:
+    def lattices() -> list[Lattice]:
         return find_lattices(luma, config)
 
     if scores[0] < config.consistent and shows is not None:
-        shown = _shown_as_resized(luma, shape, native, found, extractor, model, shows)
+        shown = _shown_as_resized(luma, shape, native, lattices, extractor, model, shows)
         if shown is not None:
             return shown
     turned_maps: tuple[np.ndarray, ...] = ()
@@ -114,7 +115,7 @@ def locate(
         turned_maps = tuple(_read(turn(window), extractor, model) for turn in turns)
         scores[0] = max([scores[0], *(consistency(bits, model) for bits in turned_maps)])
     if scores[0] < config.consistent:
-        candidates += _rectified_grids(luma, shape, model, config, found())
+        candidates += _rectified_grids(luma, shape, model, config, lattices())
     phased = _phased_strength([grid.lattice for grid in candidates[1:]], config)
     for index, candidate in enumerate(candidates[1:], start=1):
         if max(scores) >= config.consistent:
@@ -145,13 +146,13 @@ def _shown_as_resized(
     luma: np.ndarray,
     shape: tuple[int, int],
     native: np.ndarray,
-    found: Callable[[], list[Lattice]],
+    lattices: Callable[[], list[Lattice]],
     extractor: Network,
     model: ModelConfig,
     shows: Callable[[np.ndarray, np.ndarray], bool],
 ) -> Reading | None:
     """For `locate` given `shows`: the copy read on a grid it has if only resized, if that
-    reading shows the mark and the copy's strongest lattice (`found`'s first) is that grid:
+    reading shows the mark and the copy's strongest lattice (`lattices`' first) is that grid:
     its own (`native`, its reading as it is), or for a copy under the working size, a large
     or a small original's (`resized_lattices`: a resize moves its grid, see `tiling`). A copy
     turned, stretched or warped even slightly still shows the mark read as if only resized,
@@ -160,16 +161,19 @@ def _shown_as_resized(
     own = Lattice(np.array([period, 0.0]), np.array([0.0, period]), 0.0)
 
     def strongest_is(lattice: Lattice) -> bool:
-        return bool(found()) and same_grid(found()[0], lattice, luma.shape, model)
+        return bool(lattices()) and same_grid(lattices()[0], lattice, luma.shape, model)
 
     if shows(luma, native) and strongest_is(own):
         return Reading(native, None, luma, shown=True)
     for lattice in resized_lattices(shape, luma.shape, model):
-        if strongest_is(lattice):
-            image = rectify(luma, lattice, model)
-            bit_map = _read(image, extractor, model)
-            if shows(image, bit_map):
-                return Reading(bit_map, lattice, image, shown=True)
+        if not strongest_is(lattice):
+            continue
+        image = rectify(luma, lattice, model)
+        if image is luma:  # its own grid, tried above
+            continue
+        bit_map = _read(image, extractor, model)
+        if shows(image, bit_map):
+            return Reading(bit_map, lattice, image, shown=True)
     return None
 
 
