@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from functools import cache
+from functools import lru_cache
 from itertools import chain
 from pathlib import Path
 
@@ -243,10 +243,11 @@ class Watermarker:
             limit = self._change_limit(peak)
             return np.clip(np.rint(original + np.clip(change, -limit, limit)), 0, peak)
 
-        @cache
+        @lru_cache(maxsize=1)
         def full_size(strength: float) -> np.ndarray:
             """The residual at `strength` on the photo's pixels: each strength is probed for
-            visibility and for what it reads."""
+            visibility and for what it reads, one after the other (one kept: a full-size
+            float residual of a 50-megapixel photo is 200 MB)."""
             return resize(within_budget(strength), full_shape)
 
         def visibility(strength: float) -> Visibility:
