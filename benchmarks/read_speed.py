@@ -54,8 +54,10 @@ def main() -> None:
         "1920 px": [photo for kind in ("1920 textured", "1920 smooth") for _, photo in sets[kind]],
         "web-size": [photo for _, photo in sets["web"]],
     }
+    classes = {kind: photos for kind, photos in classes.items() if photos}
     key = args.key
-    watermarker.verify_plane(classes["1920 px"][0], logo, key)  # loads the networks
+    first = next(iter(classes.values()))[0]
+    watermarker.verify_plane(first, logo, key)  # loads the networks
     times: dict[str, dict[str, list[float]]] = {}
     for kind, photo in ((kind, photo) for kind, photos in classes.items() for photo in photos):
         marked = watermarker.embed_plane(photo, logo, key=key)
