@@ -190,13 +190,13 @@ def test_two_lattices_are_one_grid_within_rectifys_tolerance_at_the_rectified_si
     to (a period of 128 px): 1/512 for 1024 px. A small copy's lattice of 32 px is measured
     at four times its size, so a scale 1/400 apart is not its grid, though over its own
     256 px it would be."""
-    own = Lattice(np.array([128.0, 0.0]), np.array([0.0, 128.0]), 0.0)
+    own = Lattice.square(128.0)
     assert same_grid(own, own, (640, 1024), MODEL)
     assert same_grid(Lattice(own.across * (1 + 1 / 1024), own.down, 0.0), own, (640, 1024), MODEL)
     assert not same_grid(
         Lattice(own.across, own.down * (1 + 1 / 128), 0.0), own, (640, 1024), MODEL
     )
-    small = Lattice(np.array([32.0, 0.0]), np.array([0.0, 32.0]), 0.0)
+    small = Lattice.square(32.0)
     apart = Lattice(small.across * (1 + 1 / 400), small.down, 0.0)
     assert not same_grid(apart, small, (160, 256), MODEL)
     assert same_grid(
@@ -311,7 +311,7 @@ def test_a_scanned_grid_must_win_by_its_margin(monkeypatch):
     """The scanned grid is the most consistent of dozens of periods: it is taken only if it
     reads more consistently than the copy as it is by `scan_margin`."""
     flat, gap = np.full((320, 480), 0.5, np.float32), 0.02
-    scanned = Grid(flat, Lattice(np.array([200.0, 0.0]), np.array([0.0, 200.0]), 0.0), flat)
+    scanned = Grid(flat, Lattice.square(200.0), flat)
     monkeypatch.setattr(reading, "_rectified_grids", lambda *args: [])
     monkeypatch.setattr(reading, "_scanned_grid", lambda *args: scanned)
     monkeypatch.setattr(reading, "consistency", lambda bits, _: 0.5 if bits is flat else 0.5 - gap)

@@ -31,6 +31,12 @@ class Lattice:
     down: np.ndarray  # near (0, +period)
     strength: float  # evidence: its peaks' robust z-scores summed over √count (0: not seen)
 
+    @classmethod
+    def square(cls, period: float) -> Lattice:
+        """The unturned square lattice of `period` px, with no evidence: one known without
+        looking (a copy's own grid, a period scanned)."""
+        return cls(np.array([period, 0.0]), np.array([0.0, period]), 0.0)
+
     @property
     def period(self) -> float:
         """Mean length of a period in analysis px (128 in an unedited or resized photo)."""

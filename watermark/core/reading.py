@@ -157,8 +157,7 @@ def _shown_as_resized(
     or a small original's (`resized_lattices`: a resize moves its grid, see `tiling`). A copy
     turned, stretched or warped even slightly still shows the mark read as if only resized,
     but reads it better rectified; its strongest lattice tells."""
-    period = model.plane_size * model.cell
-    own = Lattice(np.array([period, 0.0]), np.array([0.0, period]), 0.0)
+    own = Lattice.square(model.plane_size * model.cell)
 
     def strongest_is(lattice: Lattice) -> bool:
         return bool(lattices()) and same_grid(lattices()[0], lattice, luma.shape, model)
@@ -221,9 +220,7 @@ def _scanned_grid(
         max(luma.shape) * period_px / config.max_rectified_side,
     )
     periods = np.exp(np.arange(np.log(low), np.log(short / config.min_periods), config.scan_step))
-    lattices = [
-        Lattice(np.array([period, 0.0]), np.array([0.0, period]), 0.0) for period in periods
-    ]
+    lattices = [Lattice.square(period) for period in periods]
     if not lattices:
         return None
     scores = []
