@@ -5,7 +5,7 @@ Usage: python benchmarks/read_speed.py [--photos data/heldout-broad] [--training
                                        [--large 12] [--web 16] [--key KEY]
                                        [--out benchmarks/results]
 
-Photos as in geometry.py, per class: the 1920-px ones, and the web-size ones. Per photo:
+Photos as in geometry.py, per its classes (1920 textured, 1920 smooth, web). Per photo:
 verify of the unmarked photo against the bundled logo (the reader tries every hypothesis
 before it says "no mark"), and of the marked photo; extract of the marked photo with a
 random plane, clean and after JPEG 75; embed of the logo at strength 1 and at strength auto
@@ -50,11 +50,7 @@ def main() -> None:
     logo = watermarker.mark_plane(load_photo(assets_dir() / "mark.png"))
     random_plane = np.random.default_rng(3).integers(0, 2, (32, 32))
     sets = photo_sets(paths, args.large, args.web)
-    classes = {
-        "1920 px": [photo for kind in ("1920 textured", "1920 smooth") for _, photo in sets[kind]],
-        "web-size": [photo for _, photo in sets["web"]],
-    }
-    classes = {kind: photos for kind, photos in classes.items() if photos}
+    classes = {kind: [photo for _, photo in items] for kind, items in sets.items() if items}
     key = args.key
     first = next(iter(classes.values()))[0]
     watermarker.verify_plane(first, logo, key)  # loads the networks
