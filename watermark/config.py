@@ -58,6 +58,24 @@ class ModelConfig:
 
 
 @dataclass(frozen=True)
+class PerspectiveConfig:
+    """Finding a perspective (see `core.perspective`): the blocks its evidence is gathered in,
+    and the hypotheses tried. Scale and tilt are changes of scale: the tilt, from one side of
+    the copy to the other (0.13 across and down for corners moved by 6%)."""
+
+    min_periods: float = 3.0  # a copy must hold this many on its short side to be searched
+    block: int = 32  # half cells (64 analysis px): the warp moves a block's lattice little
+    max_change: float = 0.14  # of scale, each way
+    scale_step: float = 0.04
+    max_turn: float = 5.0  # degrees each way (a larger turn is a lattice `find_lattices` sees)
+    turn_step: float = 2.5
+    max_tilt: float = 0.24  # each way, across and down
+    tilt_step: float = 0.08
+    starts: int = 2  # best hypotheses of the grid refined
+    refinements: int = 5  # times the refinement's steps are halved
+
+
+@dataclass(frozen=True)
 class SyncConfig:
     """Reading the mark from an attacked copy: finding its lattice and its place (see
     `core.lattice`, `core.reading`), and telling it from a copy off another photo
@@ -101,6 +119,7 @@ class SyncConfig:
     copy_cover: float = 0.05  # mean trust of a bit's content flips for `verify.copied` to test it
     copy_tail: float = 0.01  # P[a fair coin's agreement is this low] that makes a reading a copy
     upright_share: float = 0.5  # of `verify`'s false-alarm budget, given the upright reading
+    perspective: PerspectiveConfig = field(default_factory=PerspectiveConfig)
 
 
 @dataclass(frozen=True)
