@@ -132,6 +132,8 @@ def describe(extraction) -> str:
     if lattice is not None:
         period, turn = lattice.period, lattice.rotation
         parts.append(f"grid re-found: period {period:.0f} px, turned {turn:.1f}°")
+    if extraction.perspective is not None:
+        parts.append("perspective undone")
     if extraction.shift is not None:
         parts.append("off-centre crop: mark placed again")
     if not extraction.orientation.upright:

@@ -161,3 +161,24 @@ def test_extract_says_a_mirrored_copy_was_read_the_right_way_round(tmp_path: Pat
     assert result.exit_code == 0, result.output
     assert "copy was mirrored" in result.output
     assert run("verify", tmp_path / "mirrored.png", mark_path).exit_code == 0
+
+
+def test_extract_says_what_it_undid():
+    from cli import describe
+    from watermark.core.perspective import Perspective
+    from watermark.core.search import Orientation
+    from watermark.watermarker import Extraction
+
+    plain = Extraction(np.ones((32, 32)), 0.9, np.ones((32, 32)))
+    assert describe(plain) == "confidence 0.90"
+    warped = Extraction(
+        plain.plane,
+        0.9,
+        plain.whitened,
+        (3, 4),
+        None,
+        Orientation(0, True),
+        Perspective(np.eye(3), 9.0),
+    )
+    said = describe(warped)
+    assert "perspective undone" in said and "off-centre crop" in said and "mirrored" in said

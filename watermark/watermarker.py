@@ -39,6 +39,7 @@ from .core.luma import luma as to_luma
 from .core.marks import mark_plane
 from .core.masking import budget_gain, texture_gain
 from .core.metrics import bit_accuracy, psnr, ssim
+from .core.perspective import Perspective
 from .core.reading import central, find_picture, in_frame, picture_score, read_in_place
 from .core.rows import row_chunks
 from .core.search import UPRIGHT, Orientation, Search
@@ -74,8 +75,9 @@ class Extraction:
     is undone, with the plane's first cell taken at the image's centre. `shift` is None when
     the mark was read there, or the cyclic shift (rows, cols) under which it was found instead,
     by the keyed cells or by its shape (a crop off the centre, see `Watermarker.read`).
-    `lattice` is the grid `core.reading.locate` found and undid, if any; `orientation`, how
-    the copy was found turned or mirrored (see `core.search`).
+    `lattice` is the grid `core.reading.locate` found and undid, if any, or `perspective` the
+    warp it undid; `orientation`, how the copy was found turned or mirrored (see
+    `core.search`).
     """
 
     plane: np.ndarray
@@ -84,6 +86,7 @@ class Extraction:
     shift: tuple[int, int] | None = None
     lattice: Lattice | None = None
     orientation: Orientation = UPRIGHT
+    perspective: Perspective | None = None
 
     @property
     def bits(self) -> np.ndarray:
@@ -333,7 +336,9 @@ class Watermarker:
             whitened, orientation, shift = self._find_placement(search, undo)
         plane = undo(whitened)
         confidence = float(np.mean(np.abs(2.0 * plane - 1.0)))
-        return Extraction(plane, confidence, whitened, shift, reading.lattice, orientation)
+        return Extraction(
+            plane, confidence, whitened, shift, reading.lattice, orientation, reading.perspective
+        )
 
     def _shows_in_place(
         self,

@@ -23,6 +23,7 @@ import numpy as np
 from ..config import ModelConfig, SyncConfig
 from .lattice import Lattice, find_lattices, rectify, resized_lattices, same_grid
 from .layout import Layout
+from .perspective import Perspective, find_perspective, unwarp, warp_fits
 from .tiling import fold, keyed_cells
 
 View = Callable[[np.ndarray], np.ndarray]  # an image seen another way: turned back
@@ -37,12 +38,14 @@ class Network(Protocol):
 class Grid:
     """A grid `locate` considered: the luma resampled onto it, the lattice undone (None: the
     copy as it is), the extractor's bit map of its central window if it was read, and of
-    that window at other phases (see `half_cell_phases`) if they were."""
+    that window at other phases (see `half_cell_phases`) if they were; or the perspective
+    undone instead of a lattice."""
 
     image: np.ndarray
     lattice: Lattice | None
     window_map: np.ndarray | None = None
     phase_maps: dict[tuple[int, int], np.ndarray] = field(default_factory=dict)
+    perspective: Perspective | None = None
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,7 @@ class Reading:
     # other phases, if `locate` read them (to rank a lattice seen in the copy)
     shown: bool = False  # taken at once, on a grid the copy has if only resized, because its
     # reading there shows the mark (`locate`'s `shows`)
+    perspective: Perspective | None = None  # the perspective undone, if that grid was taken
 
 
 def locate(
@@ -90,7 +94,11 @@ def locate(
     `half_cell_phases`). The choice is made without the mark, so it costs `verify` no
     hypotheses. Where none reads consistently, a small copy's scanned period
     (`_scanned_grid`) is one more candidate, ranked `scan_margin` lower: the most consistent
-    of dozens of periods, it reads above any single candidate on noise alone.
+    of dozens of periods, it reads above any single candidate on noise alone. Last, where
+    still none does and the copy holds enough periods, the copy with the perspective
+    `perspective.find_perspective` finds undone (a photo of a screen or of a print, whose
+    lattice no one pair of vectors fits), ranked at every half-cell phase (the warp is found
+    but for a translation).
 
     `shows(luma, bit_map)`, for a reader that owes no p-value (extract): whether a reading
     shows the mark where it was read. Where it is given, a grid the copy has if only
@@ -134,12 +142,24 @@ def locate(
         if scanned is not None:  # every candidate was read and scored: the lists still align
             candidates.append(scanned)
             scores.append(consistency(scanned.window_map, model) - config.scan_margin)
-    best = int(np.argmax(scores))
-    image, lattice = candidates[best].image, candidates[best].lattice
-    bit_map = native if best == 0 else _read(image, extractor, model)
-    others = tuple(grid for index, grid in enumerate(candidates) if index != best)
-    turned = turned_maps if best == 0 else ()
-    return Reading(bit_map, lattice, image, others, turned, candidates[best].phase_maps)
+    if max(scores) < config.consistent and warp_fits(luma.shape, model, config.perspective):
+        unwarped = _unwarped_grid(luma, native, extractor, model, config)
+        candidates.append(unwarped)
+        readings = (unwarped.window_map, *unwarped.phase_maps.values())
+        scores.append(max(consistency(bits, model) for bits in readings))
+    best = candidates[int(np.argmax(scores))]
+    bit_map = native if best is candidates[0] else _read(best.image, extractor, model)
+    others = tuple(grid for grid in candidates if grid is not best)
+    turned = turned_maps if best is candidates[0] else ()
+    return Reading(
+        bit_map,
+        best.lattice,
+        best.image,
+        others,
+        turned,
+        best.phase_maps,
+        perspective=best.perspective,
+    )
 
 
 def _shown_as_resized(
@@ -190,6 +210,26 @@ def _rectified_grids(
         if rectified is not luma and max(rectified.shape) <= config.max_rectified_side:
             grids.append(Grid(rectified, lattice))
     return grids
+
+
+def _unwarped_grid(
+    luma: np.ndarray, native: np.ndarray, extractor: Network, model: ModelConfig, config: SyncConfig
+) -> Grid:
+    """The copy with the perspective `find_perspective` finds in its readings at every
+    half-cell phase (`native`: at its own) undone, then rectified for the lattice that shows
+    in it (the perspective's scale and aspect are found to a few per cent only: its evidence,
+    taken without its sign, is broad), its central window read at every phase."""
+    phases = ((0, 0), *half_cell_phases(model))
+    phase_maps = {phase: map_at(luma, phase, extractor, model) for phase in phases[1:]}
+    found = find_perspective({(0, 0): native, **phase_maps}, luma.shape, model, config.perspective)
+    image = unwarp(luma, found)
+    lattices = find_lattices(image, config)
+    if lattices:
+        rectified = rectify(image, lattices[0], model)
+        image = rectified if max(rectified.shape) <= config.max_rectified_side else image
+    window = central(image, config.window)
+    window_maps = {phase: map_at(window, phase, extractor, model) for phase in phases}
+    return Grid(image, None, window_maps.pop((0, 0)), window_maps, found)
 
 
 def _phased_strength(lattices: list[Lattice | None], config: SyncConfig) -> float:
