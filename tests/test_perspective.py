@@ -3,8 +3,10 @@ import numpy as np
 import pytest
 
 from tests.images import photo
+from tests.test_search import coin_extractor
 from watermark.config import MODEL, SYNC
 from watermark.core import attacks
+from watermark.core.luma import luma as luma_of
 from watermark.core.metrics import bit_accuracy
 from watermark.core.perspective import (
     Perspective,
@@ -17,7 +19,7 @@ from watermark.core.perspective import (
     unwarp,
     warp_fits,
 )
-from watermark.core.reading import half_cell_phases
+from watermark.core.reading import half_cell_phases, locate
 
 PERIOD = MODEL.plane_size * MODEL.cell
 CONFIG = SYNC.perspective
@@ -31,7 +33,7 @@ def keystone(tilt_x: float, tilt_y: float, scale: float = 1.0) -> np.ndarray:
 
 def test_the_lags_of_a_homography_are_where_it_puts_the_neighbouring_periods():
     terms = np.array([[0.95, 0.03, -0.02, 1.04, 0.12, -0.09]])
-    homography = _homography(terms[0], SIZE, SHAPE)
+    homography = _homography(terms[0], SHAPE)
     points = np.array([[-300.0, -200.0], [0.0, 0.0], [400.0, 150.0]])
     centre = (SIZE - 1) / 2
     lags = _lags(*_terms_to_maps(terms, SIZE), points, PERIOD)[0]
@@ -96,13 +98,46 @@ def test_a_blocks_evidence_peaks_one_period_across_and_down():
     assert magnitude[reach + period // 2, reach + period // 2] < 3  # half a period: nothing
 
 
-@pytest.mark.parametrize("tilt", [(0.13, -0.13), (-0.1, 0.05), (0.0, 0.0)])
-def test_a_warp_is_found_from_what_the_extractor_reads(tilt: tuple[float, float]):
-    truth = _homography(keystone(*tilt, scale=0.95)[0], SIZE, SHAPE)
+def the_attacks_perspective(shift: float) -> np.ndarray:
+    """`attacks.perspective`'s homography (grid -> copy) on an analysis image of SHAPE."""
+    height, width = SHAPE
+    corners = np.float32([[0, 0], [width, 0], [width, height], [0, height]])
+    dx, dy = shift * width, shift * height
+    moved = corners + np.float32([[dx, 0], [-dx, dy], [0, -dy], [0, 0]])
+    return cv2.getPerspectiveTransform(corners, moved)
+
+
+@pytest.mark.parametrize(
+    "truth",
+    [
+        _homography(keystone(0.13, -0.13, scale=0.95)[0], SHAPE),
+        _homography(keystone(-0.1, 0.05, scale=1.05)[0], SHAPE),
+        _homography(keystone(0.0, 0.0, scale=0.92)[0], SHAPE),
+        the_attacks_perspective(0.06),
+    ],
+    ids=["keystone", "keystone-other-way", "scale-only", "attack"],
+)
+def test_a_warp_is_found_from_what_the_extractor_reads(truth: np.ndarray):
     found = find_perspective(periodic_phase_maps(truth), SHAPE, MODEL, CONFIG)
     corners = np.array([[[0.0, 0.0], [SIZE[0], 0.0], [SIZE[0], SIZE[1]], [0.0, SIZE[1]]]])
     moved = [cv2.perspectiveTransform(corners, matrix)[0] for matrix in (truth, found.homography)]
-    assert np.abs(moved[0] - moved[1]).max() < 0.03 * SIZE[0]  # corners within 3% of the width
+    # but for a translation (left to the reader's search for a crop off the centre)
+    errors = (moved[0] - moved[0].mean(axis=0)) - (moved[1] - moved[1].mean(axis=0))
+    assert np.abs(errors).max() < 0.015 * SIZE[0]  # corners within 1.5% of the width
+
+
+def test_on_noise_the_evidence_is_nought_on_average():
+    noise = {
+        phase: np.random.default_rng(index).random((144, 256)).astype(np.float32)
+        for index, phase in enumerate(((0, 0), *half_cell_phases(MODEL)))
+    }
+    evidence = block_evidence(half_cell_map(noise, MODEL), SHAPE, MODEL, CONFIG)
+    measured = evidence.magnitude != 0
+    assert abs(evidence.magnitude[measured].mean()) < 0.05
+    corner = evidence.magnitude[0]  # the top-left block: no lag up or left is measured
+    reach = evidence.reach
+    assert not corner[: reach - CONFIG.block // 2, :].any()
+    assert not corner[:, : reach - CONFIG.block // 2].any()
 
 
 def test_a_copy_too_small_to_hold_enough_periods_is_not_searched_for_a_warp():
@@ -110,11 +145,14 @@ def test_a_copy_too_small_to_hold_enough_periods_is_not_searched_for_a_warp():
     assert not warp_fits((321, 481), MODEL, CONFIG)
 
 
-def test_unwarp_keeps_the_size_and_leaves_an_unwarped_copy_alone():
-    luma = np.random.default_rng(1).random(SHAPE).astype(np.float32)
-    same = unwarp(luma, Perspective(np.eye(3), 0.0))
-    assert same.shape == SHAPE
-    np.testing.assert_allclose(same, luma, atol=1e-6)
+def test_unwarp_undoes_the_warp_it_is_given():
+    luma = cv2.GaussianBlur(np.random.default_rng(1).random(SHAPE).astype(np.float32), (0, 0), 3)
+    truth = the_attacks_perspective(0.06)
+    warped = cv2.warpPerspective(luma, truth, (SHAPE[1], SHAPE[0]), flags=cv2.INTER_LINEAR)
+    back = unwarp(warped, Perspective(truth))
+    inner = (slice(100, -100), slice(150, -150))  # inside the copy's picture
+    assert np.abs(back[inner] - luma[inner]).mean() < 0.01
+    np.testing.assert_allclose(unwarp(luma, Perspective(np.eye(3))), luma, atol=1e-6)
 
 
 def test_a_photo_of_a_screen_is_found_and_read(watermarker):
@@ -128,3 +166,12 @@ def test_a_photo_of_a_screen_is_found_and_read(watermarker):
 
 def random_plane() -> np.ndarray:
     return np.random.default_rng(11).integers(0, 2, (MODEL.plane_size,) * 2)
+
+
+def test_where_no_grid_reads_consistently_the_copy_unwarped_is_one_more_candidate():
+    luma = (luma_of(photo(*SHAPE, seed=3)) / np.float32(255)).astype(np.float32)
+    reading = locate(luma, (1080, 1920), coin_extractor, MODEL, SYNC)
+    assert sum(grid.perspective is not None for grid in (reading, *reading.others)) == 1
+    small = luma[:320, :480]  # too few periods on its short side to tell a warp by
+    reading = locate(small, small.shape, coin_extractor, MODEL, SYNC)
+    assert all(grid.perspective is None for grid in (reading, *reading.others))

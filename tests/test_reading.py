@@ -14,6 +14,7 @@ from watermark.core import lattice as lattices_module
 from watermark.core.lattice import (
     Lattice,
     find_lattices,
+    near_grid,
     rectify,
     resized_lattices,
     same_grid,
@@ -344,3 +345,11 @@ def test_the_scan_proposes_no_grid_the_copy_already_has(watermarker, marked_phot
     marked, _ = marked_photo
     crop = luma(marked[224:544, 352:672]) / np.float32(255)  # 320 × 320 about the centre
     assert _scanned_grid(crop, watermarker.extractor, MODEL, SYNC) is None
+
+
+def test_a_lattice_near_the_grid_is_within_a_share_of_a_period_in_each_entry():
+    square = Lattice.square(128.0)
+    assert near_grid(Lattice(np.array([130.0, 1.0]), np.array([-2.0, 124.0]), 9.0), square, 0.05)
+    assert not near_grid(Lattice.square(140.0), square, 0.05)  # 9% longer
+    turned = Lattice(np.array([128.0, 12.0]), np.array([-12.0, 128.0]), 9.0)  # 5.4°
+    assert not near_grid(turned, square, 0.05) and near_grid(turned, square, 0.1)

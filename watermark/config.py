@@ -65,14 +65,19 @@ class PerspectiveConfig:
 
     min_periods: float = 3.0  # a copy must hold this many on its short side to be searched
     block: int = 32  # half cells (64 analysis px): the warp moves a block's lattice little
-    max_change: float = 0.14  # of scale, each way
+    max_lag: float = 1.3  # periods: the longest lag measured (a far corner's, at the widest)
+    min_overlap: float = 0.5  # of a block a lag must keep inside the copy to be measured
+    max_change: float = 0.12  # of scale, each way
     scale_step: float = 0.04
     max_turn: float = 5.0  # degrees each way (a larger turn is a lattice `find_lattices` sees)
     turn_step: float = 2.5
-    max_tilt: float = 0.24  # each way, across and down
+    max_tilt: float = 0.16  # each way, across and down
     tilt_step: float = 0.08
     starts: int = 2  # best hypotheses of the grid refined
     refinements: int = 5  # times the refinement's steps are halved
+    max_moves: int = 100  # of the refinement, at most
+    rectify_tolerance: float = 0.08  # the lattice left after the warp, in each vector's entries
+    # per period: the homography's scale and aspect are good to a few per cent
 
 
 @dataclass(frozen=True)

@@ -469,6 +469,13 @@ def same_grid(
     return _moves_no_cell(np.linalg.solve(vectors[0], vectors[1]), rectified, config)
 
 
+def near_grid(found: Lattice, expected: Lattice, tolerance: float) -> bool:
+    """Whether `found` is `expected` within `tolerance` of a period in each entry of the linear
+    map between them (a loose `same_grid`: within a few per cent of scale, aspect or turn)."""
+    vectors = [np.column_stack([lattice.across, lattice.down]) for lattice in (found, expected)]
+    return bool(np.allclose(np.linalg.solve(vectors[1], vectors[0]), np.eye(2), atol=tolerance))
+
+
 def _moves_no_cell(linear: np.ndarray, shape: tuple[float, float], config: ModelConfig) -> bool:
     """Whether the linear map (about the centre) is the identity within cell / (2 × the
     long side of an image of `shape`), entry by entry: a scale then moves the sides by at

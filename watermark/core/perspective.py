@@ -33,23 +33,23 @@ import numpy as np
 
 from ..config import ModelConfig, PerspectiveConfig
 
-_NOISE_MAGNITUDE = float(np.sqrt(2 / np.pi))  # mean |z| of a standard normal z
+_BATCH = 512  # hypotheses scored at once (bounds the memory of the coarse grid's arrays)
+_WIDENING = np.ones((3, 3), np.uint8)  # the coarse grid's evidence: each lag's most of ±1
 
 
 @dataclass(frozen=True)
 class Perspective:
     """A warp found: `homography` (3×3: analysis px of the mark's grid -> of the copy, both
-    about the image's centre, no translation) and its `evidence` (see `find_perspective`)."""
+    about the image's centre, no translation)."""
 
     homography: np.ndarray
-    evidence: float
 
 
 @dataclass(frozen=True)
 class _Evidence:
-    """Per block: |correlation| with the map at every lag up to `reach` half-cells each way,
-    in units of its noise, less its mean on noise (`magnitude`, blocks × lags × lags); the
-    blocks' centres in analysis px about the image's centre (`centres`, x and y)."""
+    """Per block: how strongly it repeats at every lag up to `reach` half cells each way
+    (`magnitude`, blocks × lags × lags, see `block_evidence`); the blocks' centres in analysis
+    px about the image's centre (`centres`, x and y)."""
 
     magnitude: np.ndarray
     centres: np.ndarray
@@ -64,16 +64,15 @@ def find_perspective(
     config: PerspectiveConfig,
 ) -> Perspective:
     """The homography under which the extractor's readings of a copy (analysis image of
-    `shape`) at the four half-cell phases (`phase_maps`, its own first) repeat most as the
-    mark's lattice."""
+    `shape`) at the four half-cell phases (`phase_maps`, rows and cols: 0 or half a cell)
+    repeat most as the mark's lattice: the one whose lags have the most evidence."""
     period = model.plane_size * model.cell
-    signed = half_cell_map(phase_maps, model)
-    evidence = block_evidence(signed, shape, model, config)
+    evidence = block_evidence(half_cell_map(phase_maps, model), shape, model, config)
     size = np.array([shape[1], shape[0]], float)
     starts = _coarse_starts(evidence, size, period, config)
     refined = [_refine(evidence, start, size, period, config) for start in starts]
-    terms, score = max(refined, key=lambda found: found[1])
-    return Perspective(_homography(terms, size, shape), score)
+    terms, _ = max(refined, key=lambda found: found[1])
+    return Perspective(_homography(terms, shape))
 
 
 def warp_fits(shape: tuple[int, int], model: ModelConfig, config: PerspectiveConfig) -> bool:
@@ -108,16 +107,18 @@ def half_cell_map(phase_maps: dict[tuple[int, int], np.ndarray], model: ModelCon
 def block_evidence(
     signed: np.ndarray, shape: tuple[int, int], model: ModelConfig, config: PerspectiveConfig
 ) -> _Evidence:
-    """Each block's correlation with `signed` (a `half_cell_map`) at every lag up to the
-    longest period a hypothesis may give (scale and tilt at their widest), its magnitude in
-    units of its noise (the block's norm times the map's RMS, over the share of the block the
-    lag keeps inside the map), less that magnitude's mean on noise. Lags that keep less than
-    half the block inside are left at 0. `shape`: the analysis image's, whose centre the
-    blocks' centres are measured from."""
+    """How strongly each block of `signed` (a `half_cell_map`) repeats at every lag up to
+    `max_lag` periods: the magnitude of its correlation with the map there, in units of its
+    noise (the block's norm times the map's RMS, over the share of the block the lag keeps
+    inside the map), less the block's mean magnitude over its lags, which are nearly all noise
+    (the readings of neighbouring half cells overlap, so their noise is not independent: its
+    level is measured, not assumed).
+    Lags that keep less than `min_overlap` of the block inside are not measured (0).
+    `shape`: the analysis image's, whose centre the blocks' centres are measured from."""
     block, rows, cols = config.block, *signed.shape
-    reach = int(np.ceil(model.plane_size * 2 * (1 + config.max_change + config.max_tilt / 2)))
+    reach = int(np.ceil(config.max_lag * model.plane_size * 2))
     size = cv2.getOptimalDFTSize(block + 2 * reach)  # zeros beyond: no lag wraps round
-    padded = np.pad(signed, (reach, reach + size - block - 2 * reach))
+    padded = np.pad(signed, (reach, size - block - reach))
     rms = float(np.sqrt(np.mean(signed * signed))) + 1e-6
     lags = np.arange(-reach, reach + 1)
     tops, lefts = np.arange(0, rows - block + 1, block), np.arange(0, cols - block + 1, block)
@@ -128,15 +129,14 @@ def block_evidence(
         own[:block, :block] = signed[top : top + block, left : left + block]
         correlation = _correlation(surroundings, own, block)[: 2 * reach + 1, : 2 * reach + 1]
         kept = np.outer(_kept(top, lags, block, rows), _kept(left, lags, block, cols))
+        measured = kept >= config.min_overlap
         noise = np.sqrt(np.sum(own * own) * np.maximum(kept, 1e-9)) * rms
-        magnitude[index] = np.where(
-            kept >= 0.5, np.abs(correlation) / noise - _NOISE_MAGNITUDE, 0.0
-        )
+        level = np.abs(correlation) / noise
+        magnitude[index] = np.where(measured, level - level[measured].mean(), 0.0)
     half = model.cell / 2
     corners = np.array([(left, top) for top in tops for left in lefts], float)
     centres = (corners + (block - 1) / 2) * half + (model.cell - 1) / 2
-    image_centre = (np.array([shape[1], shape[0]], float) - 1) / 2
-    return _Evidence(magnitude, centres - image_centre, reach, half)
+    return _Evidence(magnitude, centres - _centre(shape), reach, half)
 
 
 def _correlation(surroundings: np.ndarray, own: np.ndarray, rows: int) -> np.ndarray:
@@ -154,6 +154,11 @@ def _kept(start: int, lags: np.ndarray, block: int, length: int) -> np.ndarray:
     """Share of a block at `start` (along one axis) that each lag keeps inside `length`."""
     inside = np.minimum(start + lags + block, length) - np.maximum(start + lags, 0)
     return np.clip(inside, 0, block) / block
+
+
+def _centre(shape: tuple[int, int]) -> np.ndarray:
+    """The centre (x, y) of an image of `shape`, in pixel-centre coordinates."""
+    return (np.array([shape[1], shape[0]], float) - 1) / 2
 
 
 def _lags(linear: np.ndarray, tilt: np.ndarray, points: np.ndarray, period: float) -> np.ndarray:
@@ -184,6 +189,7 @@ def _times(matrix: np.ndarray, vector: np.ndarray) -> np.ndarray:
 
 
 def _dot(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """Dot products of 2-vectors over leading axes."""
     return first[..., 0] * second[..., 0] + first[..., 1] * second[..., 1]
 
 
@@ -194,7 +200,9 @@ def _project(linear: np.ndarray, tilt: np.ndarray, grid: np.ndarray) -> np.ndarr
 
 def _scores(evidence: _Evidence, lags: np.ndarray) -> np.ndarray:
     """Per hypothesis: the evidence at its lags (bilinear between half cells), summed over
-    blocks and directions, over √(lags inside the measured range)."""
+    blocks and directions, over √(lags measured). A lag past `max_lag` (a far corner under
+    the grid's widest scale and tilt) is left out of both: the evidence is 0 on noise, so
+    the scores stay comparable."""
     position, inside = _positions(evidence, lags)
     low = np.floor(position).astype(int)
     fraction = position - low
@@ -227,6 +235,7 @@ def _positions(evidence: _Evidence, lags: np.ndarray) -> tuple[np.ndarray, np.nd
 
 
 def _block_indices(indices: np.ndarray) -> np.ndarray:
+    """For lookups of hypotheses × blocks × directions × (x, y): each one's block."""
     return np.broadcast_to(np.arange(indices.shape[1])[None, :, None], indices.shape[:-1])
 
 
@@ -254,15 +263,13 @@ def _coarse_starts(
     )
     cos, sin = scale * np.cos(turn), scale * np.sin(turn)
     terms = np.stack([cos, -sin, sin, cos, tilt_x, tilt_y], axis=1)
-    widened = np.stack(
-        [cv2.dilate(block, np.ones((3, 3), np.uint8)) for block in evidence.magnitude]
-    )
+    widened = np.stack([cv2.dilate(block, _WIDENING) for block in evidence.magnitude])
     scores = np.concatenate(
         [
             _coarse_scores(
                 evidence, widened, _lags(*_terms_to_maps(part, size), evidence.centres, period)
             )
-            for part in np.array_split(terms, max(1, len(terms) // 512))
+            for part in np.array_split(terms, max(1, len(terms) // _BATCH))
         ]
     )
     return terms[np.argsort(scores)[::-1][: config.starts]]
@@ -270,7 +277,8 @@ def _coarse_starts(
 
 def _symmetric(limit: float, step: float) -> np.ndarray:
     """0, ±step, ±2 step, … up to ±limit."""
-    return step * np.arange(-round(limit / step), round(limit / step) + 1)
+    count = int(limit / step + 1e-9)
+    return step * np.arange(-count, count + 1)
 
 
 def _refine(
@@ -281,15 +289,17 @@ def _refine(
     config: PerspectiveConfig,
 ) -> tuple[np.ndarray, float]:
     """(terms, score) a pattern search reaches from `start`: every term moved a step each way
-    at once, the best move taken, the steps halved where none is better, `refinements` times."""
+    at once, the best move taken, the steps halved where none is better, `refinements` times
+    (or until `max_moves` moves)."""
 
     def score(candidates: np.ndarray) -> np.ndarray:
         return _scores(evidence, _lags(*_terms_to_maps(candidates, size), evidence.centres, period))
 
     steps = np.array([config.scale_step / 2] * 4 + [config.tilt_step / 2] * 2)
     best, best_score = start, float(score(start[None])[0])
-    halvings = 0
-    while halvings < config.refinements:
+    halvings = moves_made = 0
+    while halvings < config.refinements and moves_made < config.max_moves:
+        moves_made += 1
         moves = np.concatenate([np.diag(steps), -np.diag(steps)])
         candidates = best[None] + moves
         scores = score(candidates)
@@ -300,12 +310,12 @@ def _refine(
     return best, best_score
 
 
-def _homography(terms: np.ndarray, size: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
-    """The 3×3 homography (analysis px, grid -> copy) of terms, about the image's centre."""
-    linear, tilt = _terms_to_maps(terms[None], size)
+def _homography(terms: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """The 3×3 homography (analysis px, grid -> copy) of terms, about the centre of an image
+    of `shape`."""
+    linear, tilt = _terms_to_maps(terms[None], np.array([shape[1], shape[0]], float))
     centred = np.eye(3)
     centred[:2, :2], centred[2, :2] = linear[0], tilt[0]
-    centre = (np.array([shape[1], shape[0]], float) - 1) / 2
     shift = np.eye(3)
-    shift[:2, 2] = -centre
+    shift[:2, 2] = -_centre(shape)
     return np.linalg.inv(shift) @ centred @ shift

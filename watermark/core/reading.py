@@ -21,7 +21,14 @@ from typing import Protocol
 import numpy as np
 
 from ..config import ModelConfig, SyncConfig
-from .lattice import Lattice, find_lattices, rectify, resized_lattices, same_grid
+from .lattice import (
+    Lattice,
+    find_lattices,
+    near_grid,
+    rectify,
+    resized_lattices,
+    same_grid,
+)
 from .layout import Layout
 from .perspective import Perspective, find_perspective, unwarp, warp_fits
 from .tiling import fold, keyed_cells
@@ -216,16 +223,21 @@ def _unwarped_grid(
     luma: np.ndarray, native: np.ndarray, extractor: Network, model: ModelConfig, config: SyncConfig
 ) -> Grid:
     """The copy with the perspective `find_perspective` finds in its readings at every
-    half-cell phase (`native`: at its own) undone, then rectified for the lattice that shows
-    in it (the perspective's scale and aspect are found to a few per cent only: its evidence,
-    taken without its sign, is broad), its central window read at every phase."""
+    half-cell phase (`native`: at its own) undone, then rectified for the strongest lattice
+    that shows in it near the grid's (`rectify_tolerance`: the homography's scale and aspect
+    are found to a few per cent only, its evidence, taken without its sign, being broad), its
+    central window read at every phase."""
     phases = ((0, 0), *half_cell_phases(model))
     phase_maps = {phase: map_at(luma, phase, extractor, model) for phase in phases[1:]}
     found = find_perspective({(0, 0): native, **phase_maps}, luma.shape, model, config.perspective)
     image = unwarp(luma, found)
-    lattices = find_lattices(image, config)
-    if lattices:
-        rectified = rectify(image, lattices[0], model)
+    square = Lattice.square(model.plane_size * model.cell)
+    tolerance = config.perspective.rectify_tolerance
+    near = [
+        lattice for lattice in find_lattices(image, config) if near_grid(lattice, square, tolerance)
+    ]
+    if near:
+        rectified = rectify(image, near[0], model)
         image = rectified if max(rectified.shape) <= config.max_rectified_side else image
     window = central(image, config.window)
     window_maps = {phase: map_at(window, phase, extractor, model) for phase in phases}
