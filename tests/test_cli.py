@@ -178,7 +178,7 @@ def test_extract_says_what_it_undid():
         (3, 4),
         None,
         Orientation(0, True),
-        Perspective(np.eye(3), 9.0),
+        Perspective(np.eye(3)),
     )
     said = describe(warped)
     assert "perspective undone" in said and "off-centre crop" in said and "mirrored" in said
