@@ -19,7 +19,7 @@ from watermark.core.perspective import (
     unwarp,
     warp_fits,
 )
-from watermark.core.reading import central, consistency, half_cell_phases, locate
+from watermark.core.reading import half_cell_phases, locate
 
 PERIOD = MODEL.plane_size * MODEL.cell
 CONFIG = SYNC.perspective
@@ -174,22 +174,4 @@ def test_where_no_grid_reads_consistently_the_copy_unwarped_is_one_more_candidat
     assert sum(grid.perspective is not None for grid in (reading, *reading.others)) == 1
     small = luma[:320, :480]  # too few periods on its short side to tell a warp by
     reading = locate(small, small.shape, coin_extractor, MODEL, SYNC)
-    assert all(grid.perspective is None for grid in (reading, *reading.others))
-
-
-def fairly_consistent_extractor(image: np.ndarray) -> np.ndarray:
-    """A stand-in extractor that reads one plane in every period, under coin flips as strong
-    (a marked textured photo, read on its own grid)."""
-    coins = coin_extractor(image)
-    rows, cols = coins.shape[1:3]
-    periods = (rows // MODEL.plane_size + 1, cols // MODEL.plane_size + 1)
-    plane = np.tile(np.random.default_rng(5).random((MODEL.plane_size,) * 2), periods)
-    return (0.5 * coins + 0.5 * plane[None, :rows, :cols, None]).astype(np.float32)
-
-
-def test_a_copy_whose_own_grid_reads_fairly_consistently_is_not_searched_for_a_warp():
-    luma = (luma_of(photo(*SHAPE, seed=3)) / np.float32(255)).astype(np.float32)
-    reading = locate(luma, (1080, 1920), fairly_consistent_extractor, MODEL, SYNC)
-    window = central(reading.bit_map, SYNC.window // MODEL.cell)
-    assert CONFIG.kept_grid <= consistency(window, MODEL) < SYNC.consistent
     assert all(grid.perspective is None for grid in (reading, *reading.others))

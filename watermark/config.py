@@ -64,8 +64,6 @@ class PerspectiveConfig:
     the copy to the other (0.13 across and down for corners moved by 6%)."""
 
     min_periods: float = 3.0  # a copy must hold this many on its short side to be searched
-    kept_grid: float = 0.3  # a grid that reads this consistently is the copy's own: none is
-    # searched (well above what unmarked or warped copies read on any grid: see the README)
     block: int = 32  # half cells (64 analysis px): the warp moves a block's lattice little
     max_lag: float = 1.3  # periods: the longest lag measured (a far corner's, at the widest)
     min_overlap: float = 0.5  # of a block a lag must keep inside the copy to be measured

@@ -102,8 +102,7 @@ def locate(
     hypotheses. Where none reads consistently, a small copy's scanned period
     (`_scanned_grid`) is one more candidate, ranked `scan_margin` lower: the most consistent
     of dozens of periods, it reads above any single candidate on noise alone. Last, where
-    none reads even fairly consistently (`kept_grid`: a grid that does is the copy's own,
-    though textured or cropped) and the copy holds enough periods, the copy with the perspective
+    still none does and the copy holds enough periods, the copy with the perspective
     `perspective.find_perspective` finds undone (a photo of a screen or of a print, whose
     lattice no one pair of vectors fits), ranked at every half-cell phase (the warp is found
     but for a translation).
@@ -150,9 +149,7 @@ def locate(
         if scanned is not None:  # every candidate was read and scored: the lists still align
             candidates.append(scanned)
             scores.append(consistency(scanned.window_map, model) - config.scan_margin)
-    if max(scores) < config.perspective.kept_grid and warp_fits(
-        luma.shape, model, config.perspective
-    ):
+    if max(scores) < config.consistent and warp_fits(luma.shape, model, config.perspective):
         unwarped = _unwarped_grid(luma, native, extractor, model, config)
         candidates.append(unwarped)
         readings = (unwarped.window_map, *unwarped.phase_maps.values())

@@ -4,9 +4,9 @@ tried, so that `verify`'s p-value pays for exactly that.
 A copy is read under hypotheses about what was done to it, likeliest first:
 - its grid (`reading.locate`): the copy as it is, as if only resized, rectified for each
   lattice found, and, where nothing else reads consistently, for the most consistent of the
-  periods a small copy repeats too few times to show, and, where none reads even fairly
-  consistently, with the perspective undone that `perspective` finds; each read in place,
-  upright, the likeliest whole, the others on the central window `locate` read to rank them;
+  periods a small copy repeats too few times to show and with the perspective undone that
+  `perspective` finds; each read in place, upright, the likeliest whole, the others on the
+  central window `locate` read to rank them;
 - its orientation: on the likeliest grid, the seven other ways a photo can be given quarter
   turns and a mirror (the grid's centre is a cell corner, so each maps the grid onto itself).
   The extractor reads a mirrored or turned copy as some other plane, nearly as consistent as
