@@ -11,6 +11,7 @@ from tests.images import monogram, photo
 from watermark.config import MODEL, SYNC
 from watermark.core import attacks, reading
 from watermark.core import lattice as lattices_module
+from watermark.core import search as search_module
 from watermark.core.lattice import (
     Lattice,
     find_lattices,
@@ -230,12 +231,23 @@ def test_the_mark_is_read_after_geometric_edits(watermarker, marked_photo, attac
     assert watermarker.verify_plane(attacked, plane).present
 
 
-def test_a_copy_read_upright_in_place_pays_for_its_share_of_the_budget_only(
-    watermarker, marked_photo
-):
+def test_a_copy_read_as_it_is_pays_for_its_share_of_the_budget_only(watermarker, marked_photo):
     marked, plane = marked_photo
     verdict = watermarker.verify_plane(attacks.apply(marked, "jpeg:50"), plane)
-    assert verdict.present and verdict.hypotheses == 2  # SyncConfig.upright_share = 0.5
+    assert verdict.present and verdict.hypotheses == 4  # half of SyncConfig.first_share
+
+
+def test_a_copy_that_shows_the_mark_as_it_is_is_found_with_no_search(
+    watermarker, marked_photo, monkeypatch
+):
+    def no_search(*arguments, **keywords):
+        raise AssertionError("searched")
+
+    marked, plane = marked_photo
+    monkeypatch.setattr(search_module, "locate", no_search)
+    assert watermarker.verify_plane(attacks.apply(marked, "jpeg:50"), plane).present
+    with pytest.raises(AssertionError, match="searched"):  # unmarked: every grid is tried
+        watermarker.verify_plane(attacks.apply(marked, "jpeg:50"), 1 - plane)
 
 
 @pytest.mark.parametrize(

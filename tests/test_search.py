@@ -1,3 +1,5 @@
+import math
+
 import numpy as np
 import pytest
 
@@ -8,7 +10,7 @@ from watermark.core import attacks
 from watermark.core import search as search_module
 from watermark.core.layout import layout, tile_origins
 from watermark.core.luma import luma as luma_of
-from watermark.core.reading import Reading, cell_phases, half_cell_phases
+from watermark.core.reading import Grid, Reading, cell_phases, half_cell_phases
 from watermark.core.search import ORIENTATIONS, UPRIGHT, Orientation, Search, Tries
 
 IMAGE = np.arange(6 * 8 * 3, dtype=np.uint8).reshape(6, 8, 3)
@@ -64,7 +66,7 @@ def test_the_phase_search_takes_the_half_cell_readings_locate_made(monkeypatch):
     reading = Reading(
         coin_extractor(luma[None, ..., None])[0, ..., 0], None, luma, phase_maps=known
     )
-    monkeypatch.setattr(search_module, "locate", lambda *arguments: reading)
+    monkeypatch.setattr(search_module, "locate", lambda *arguments, **keywords: reading)
     calls = []
 
     def counting_extractor(image: np.ndarray) -> np.ndarray:
@@ -72,8 +74,9 @@ def test_the_phase_search_takes_the_half_cell_readings_locate_made(monkeypatch):
         return coin_extractor(image)
 
     search = Search(luma, luma.shape, counting_extractor, layout("k"), SYNC)
+    before = len(calls)  # the copy read as it is
     assert search.phase == (2, 2)
-    assert len(calls) == len(cell_phases(MODEL)) - 1 - len(known)
+    assert len(calls) - before == len(cell_phases(MODEL)) - 1 - len(known)
 
 
 def test_a_crop_by_part_of_a_cell_is_read_at_its_phase(watermarker):
@@ -110,12 +113,35 @@ def test_the_turned_readings_locate_made_are_not_made_again():
     )
 
 
-def test_the_upright_reading_is_given_its_share_of_the_budget_the_rest_split_what_is_left():
-    tries = Tries(in_place=10, aligned=4)  # 14 hypotheses judged by the keyed bits
-    assert tries.paid(True, 1, 0.5) == 2
-    assert tries.paid(False, 1, 0.5) == 26  # 13 others share half the budget
-    assert tries.paid(False, 1024, 0.5) == 2 * (10 + 4 * 1024 - 1)  # every shift, every bit
-    assert 1 / tries.paid(True, 1, 0.3) + 13 / tries.paid(False, 1, 0.3) <= 1  # a valid bound
+def test_the_copy_as_it_is_pays_its_share_of_the_budget_before_any_grid_is_searched_for():
+    luma = (luma_of(photo(512, 768, seed=4)) / np.float32(255)).astype(np.float32)
+    search = Search(luma, luma.shape, coin_extractor, layout("k"), SYNC)
+    assert search.paid(search.as_is, 1, 0.5) == 4  # half of half the budget
+    assert "reading" not in vars(search)  # not located yet
+
+
+@pytest.mark.parametrize("share", [0.5, 0.3])
+@pytest.mark.parametrize("shifts", [1, 1024])
+def test_the_two_likeliest_readings_share_their_part_of_the_budget_the_rest_split_the_rest(
+    monkeypatch, share: float, shifts: int
+):
+    """A copy whose likeliest grid is not its own (a rectified one, say): both are read
+    whole, each paid from half of `share`, the copy as it is not read again among the other
+    grids; every other hypothesis of the plan paid from the rest; a valid bound."""
+    luma = (luma_of(photo(512, 768, seed=4)) / np.float32(255)).astype(np.float32)
+    rectified, other = np.ascontiguousarray(luma[::-1]), np.ascontiguousarray(luma[:, ::-1])
+    bit_map = coin_extractor(rectified[None, ..., None])[0, ..., 0]
+    reading = Reading(bit_map, None, rectified, others=(Grid(luma, None), Grid(other, None)))
+    monkeypatch.setattr(search_module, "locate", lambda *arguments, **keywords: reading)
+    search = Search(luma, luma.shape, coin_extractor, layout("k"), SYNC)
+    placed = list(search.placed())
+    assert placed[:2] == [search.as_is, search.upright] and search.upright is not search.as_is
+    planned = search.planned
+    assert len(placed) == planned.in_place == 1 + 2 + 7
+    rest = math.ceil((planned.total(shifts) - 1) / (1 - share))
+    assert [search.paid(placement, shifts, share) for placement in placed[2:]] == [rest] * 8
+    budget = 2 / search.paid(search.as_is, shifts, share) + (planned.total(shifts) - 2) / rest
+    assert budget <= 1
 
 
 class CountingExtractor:

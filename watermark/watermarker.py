@@ -303,19 +303,22 @@ class Watermarker:
         size = self.config.plane_size
         counted = keyed_bits(self.config) if key is not None else np.ones((size, size), bool)
         shifts = 1 if key is not None else size * size
-        best, copy_seen = decide(0, int(counted.sum()), search.planned.total(shifts), fpr), False
+        best: Verdict | None = None
+        copy_seen = False
         for placement in chain(search.placed(), search.aligned(expected)):
             told = counted & informative(placement.plane)
             matching = matching_bits(expected, placement.plane, told)
-            upright = placement is search.upright
-            paid = search.planned.paid(upright, shifts, sync.upright_share)
+            paid = search.paid(placement, shifts, sync.first_share)
             verdict = decide(matching, int(told.sum()), paid, fpr)
             if not verdict.present:
-                best = min(best, verdict, key=lambda seen: (seen.p_value, -seen.bit_accuracy))
+                closest = (verdict, best) if best is not None else (verdict,)
+                best = min(closest, key=lambda seen: (seen.p_value, -seen.bit_accuracy))
             elif key is not None and copied(expected, placement.flipped(), told, sync):
                 copy_seen = True
             else:
                 return verdict
+        if best is None:  # every reading that showed the mark showed it copied
+            best = decide(0, int(counted.sum()), search.planned.total(shifts), fpr)
         return replace(best, copied=copy_seen)
 
     def read(self, image: np.ndarray, key: str | None = None) -> Extraction:

@@ -81,6 +81,7 @@ def locate(
     config: SyncConfig,
     turns: Sequence[View] = (),
     shows: Callable[[np.ndarray, np.ndarray], bool] | None = None,
+    native: np.ndarray | None = None,
 ) -> Reading:
     """Read `luma` (analysis resolution, from a copy of `shape`) on the mark's grid.
 
@@ -110,9 +111,10 @@ def locate(
     `shows(luma, bit_map)`, for a reader that owes no p-value (extract): whether a reading
     shows the mark where it was read. Where it is given, a grid the copy has if only
     resized is taken at once, no other tried, also where it reads less than perfectly
-    consistently (a textured photo): see `_shown_as_resized`.
+    consistently (a textured photo): see `_shown_as_resized`. `native`: the copy's reading as
+    it is (`bit_map_of`), if the caller read it.
     """
-    native = _read(luma, extractor, model)
+    native = bit_map_of(luma, extractor, model) if native is None else native
     candidates = [Grid(luma, None, central(native, config.window // model.cell))]
     scores = [consistency(candidates[0].window_map, model)]
 
@@ -127,7 +129,7 @@ def locate(
     turned_maps: tuple[np.ndarray, ...] = ()
     if scores[0] < config.consistent:
         window = central(luma, config.window)
-        turned_maps = tuple(_read(turn(window), extractor, model) for turn in turns)
+        turned_maps = tuple(bit_map_of(turn(window), extractor, model) for turn in turns)
         scores[0] = max([scores[0], *(consistency(bits, model) for bits in turned_maps)])
     if scores[0] < config.consistent:
         candidates += _rectified_grids(luma, shape, model, config, lattices())
@@ -136,7 +138,7 @@ def locate(
         if max(scores) >= config.consistent:
             break
         window = central(candidate.image, config.window)
-        window_map = _read(window, extractor, model)
+        window_map = bit_map_of(window, extractor, model)
         phase_maps = {}
         if candidate.lattice is not None and candidate.lattice.strength >= phased:
             phase_maps = {
@@ -155,7 +157,7 @@ def locate(
         readings = (unwarped.window_map, *unwarped.phase_maps.values())
         scores.append(max(consistency(bits, model) for bits in readings))
     best = candidates[int(np.argmax(scores))]
-    bit_map = native if best is candidates[0] else _read(best.image, extractor, model)
+    bit_map = native if best is candidates[0] else bit_map_of(best.image, extractor, model)
     others = tuple(grid for grid in candidates if grid is not best)
     turned = turned_maps if best is candidates[0] else ()
     return Reading(
@@ -197,7 +199,7 @@ def _shown_as_resized(
         image = rectify(luma, lattice, model)
         if image is luma:  # its own grid, tried above
             continue
-        bit_map = _read(image, extractor, model)
+        bit_map = bit_map_of(image, extractor, model)
         if shows(image, bit_map):
             return Reading(bit_map, lattice, image, shown=True)
     return None
@@ -280,12 +282,12 @@ def _scanned_grid(
         needed = (config.scan_window + 2 * model.cell) * lattice.period / period_px
         around = _symmetric_centre(luma, needed)
         window = central(rectify(around, lattice, model), config.scan_window)
-        scores.append(consistency(_read(window, extractor, model), model))
+        scores.append(consistency(bit_map_of(window, extractor, model), model))
     lattice = lattices[int(np.argmax(scores))]
     image = rectify(luma, lattice, model)
     if image is luma:
         return None
-    return Grid(image, lattice, _read(central(image, config.window), extractor, model))
+    return Grid(image, lattice, bit_map_of(central(image, config.window), extractor, model))
 
 
 def _symmetric_centre(image: np.ndarray, size: float) -> np.ndarray:
@@ -312,7 +314,7 @@ def window_reading(
     window = central(grid.image, config.window)
     window_map = grid.window_map
     if window_map is None:
-        window_map = _read(window, extractor, model)
+        window_map = bit_map_of(window, extractor, model)
     return window, window_map
 
 
@@ -324,7 +326,7 @@ def central(image: np.ndarray, size: int) -> np.ndarray:
     return image[top : top + size, left : left + size]
 
 
-def _read(image: np.ndarray, extractor: Network, model: ModelConfig) -> np.ndarray:
+def bit_map_of(image: np.ndarray, extractor: Network, model: ModelConfig) -> np.ndarray:
     """The extractor's bit map, on whole cells only: the extractor's padding, and so its cell
     alignment, is then the training's."""
     height, width = (side // model.cell * model.cell for side in image.shape)
@@ -381,7 +383,7 @@ def find_picture(
 def read_in_place(image: np.ndarray, extractor: Network, layout: Layout) -> np.ndarray:
     """The soft whitened plane read from `image` (analysis resolution) on its own grid, first
     cell at the centre: a grid turned upright, or the embedder's probe of its own margin."""
-    return layout.bound(image).fold(_read(image, extractor, layout.config))
+    return layout.bound(image).fold(bit_map_of(image, extractor, layout.config))
 
 
 def cell_phases(model: ModelConfig) -> list[tuple[int, int]]:
@@ -402,7 +404,7 @@ def map_at(
     image: np.ndarray, phase: tuple[int, int], extractor: Network, model: ModelConfig
 ) -> np.ndarray:
     """The soft bit map read from `image` shifted by `phase` (rows, cols)."""
-    return _read(image[phase[0] :, phase[1] :], extractor, model)
+    return bit_map_of(image[phase[0] :, phase[1] :], extractor, model)
 
 
 def in_frame(bit_map: np.ndarray, model: ModelConfig) -> np.ndarray:

@@ -22,11 +22,13 @@ A copy is read under hypotheses about what was done to it, likeliest first:
 `Tries` counts them. The count depends on the copy only (which lattices it shows, its size),
 never on the mark compared with it, so a Bonferroni bound over the plan is a valid p-value,
 also when `verify` stops at the first reading that shows the mark. The bound is weighted
-(`Tries.paid`): the upright reading in place, what most copies are, is given a fixed share
-of the false-alarm budget, and the rest of the plan shares the remainder. Under a secret key
-`verify` decides on the keyed cells alone (`layout`): the cyclic shift is chosen without
-their flips, so each reading's match count on them is still Binomial given the plan. Judged
-by every bit (the public key), each aligned reading pays for every shift it was chosen from.
+(`Search.paid`): the copy read as it is and on its likeliest grid, what most copies are,
+are given a fixed share of the false-alarm budget, and the rest of the plan shares the
+remainder; so the copy as it is is read, and judged, before any grid is searched for. Under
+a secret key `verify` decides on the keyed cells alone (`layout`): the cyclic shift is
+chosen without their flips, so each reading's match count on them is still Binomial given
+the plan. Judged by every bit (the public key), each aligned reading pays for every shift it
+was chosen from.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ from .reading import (
     Network,
     Reading,
     agreement,
+    bit_map_of,
     cell_phases,
     central,
     in_frame,
@@ -125,16 +128,6 @@ class Tries:
         `Search.aligned`), all of them when by every bit."""
         return self.in_place + self.aligned * shifts
 
-    def paid(self, upright: bool, shifts: int, upright_share: float) -> int:
-        """What one reading's p-value pays for (a weighted Bonferroni bound): the upright
-        reading in place, the likeliest hypothesis (a copy only re-saved, resized or cropped
-        about its centre), is given `upright_share` of the false-alarm budget, each other
-        hypothesis of the plan an equal part of the rest. The weights are fixed by the plan
-        and sum to at most 1, so the bound holds over the whole plan."""
-        if upright:
-            return math.ceil(1 / upright_share)
-        return math.ceil((self.total(shifts) - 1) / (1 - upright_share))
-
 
 class Search:
     """The readings of one copy (luma at analysis resolution, from a copy of `shape`), made
@@ -151,27 +144,71 @@ class Search:
         sync: SyncConfig,
         shows: Callable[[np.ndarray, np.ndarray], bool] | None = None,
     ):
+        self.luma, self.shape, self.shows = luma, shape, shows
         self.extractor, self.layout, self.sync = extractor, layout, sync
         self.model: ModelConfig = layout.config
+        self.as_is = Placement(bit_map_of(luma, extractor, self.model), layout.bound(luma))
+        self.tried = Tries(1, 0)
+
+    @cached_property
+    def reading(self) -> Reading:
+        """The copy on its likeliest grid (`reading.locate`), and the other grids considered.
+        Located when first asked for: a copy that shows the mark as it is needs none."""
         turns = [orientation.undo for orientation in ORIENTATIONS[1:]]
-        self.reading: Reading = locate(luma, shape, extractor, self.model, sync, turns, shows)
-        self.upright = Placement(self.reading.bit_map, layout.bound(self.reading.image))
+        return locate(
+            self.luma,
+            self.shape,
+            self.extractor,
+            self.model,
+            self.sync,
+            turns,
+            self.shows,
+            native=self.as_is.bit_map,
+        )
+
+    @cached_property
+    def upright(self) -> Placement:
+        """The likeliest grid read whole, upright: `as_is` if that is the grid."""
+        if self.reading.bit_map is self.as_is.bit_map:
+            return self.as_is
+        return Placement(self.reading.bit_map, self.layout.bound(self.reading.image))
+
+    @cached_property
+    def planned(self) -> Tries:
+        """What the readings may be: every grid `locate` considered and every orientation in
+        place, and every place the plane's first cell may be at after a crop off the centre."""
         height, width = self.reading.image.shape
         cell = self.model.cell
         places = max(  # whichever phase `phase` chooses
             len(tile_origins(((height - row) // cell, (width - col) // cell), (0, 0), self.model))
             for row, col in cell_phases(self.model)
         )
-        self.planned = Tries(
-            in_place=1 + len(self.reading.others) + len(ORIENTATIONS) - 1, aligned=places
-        )
-        self.tried = Tries(1, 0)
+        return Tries(in_place=1 + len(self.reading.others) + len(ORIENTATIONS) - 1, aligned=places)
+
+    def paid(self, placement: Placement, shifts: int, first_share: float) -> int:
+        """What one reading's p-value pays for (a weighted Bonferroni bound). The two likeliest
+        hypotheses, the copy read whole as it is (a copy only re-saved, resized or cropped
+        about its centre: what most copies are) and read whole on its likeliest grid (most
+        often the same), are given `first_share` of the false-alarm budget, half each; each
+        other hypothesis of the plan an equal part of the rest. The weights are fixed by the
+        plan and sum to at most 1, so the bound holds over the whole plan; and the copy as it
+        is pays without the plan, so a copy that shows the mark as it is is found unsearched.
+        `shifts`: see `Tries.total`."""
+        if placement is self.as_is or placement is self.upright:
+            return math.ceil(2 / first_share)
+        return math.ceil((self.planned.total(shifts) - 1) / (1 - first_share))
 
     def placed(self) -> Iterator[Placement]:
-        """Readings in place: the likeliest grid upright (whole), the other grids upright, then
-        the likeliest grid in every other orientation (central windows)."""
-        yield self.upright
+        """Readings in place: the copy as it is (whole), the likeliest grid upright (whole) if
+        another, the other grids upright, then the likeliest grid in every other orientation
+        (central windows)."""
+        yield self.as_is
+        if self.upright is not self.as_is:
+            self._count(in_place=1)
+            yield self.upright
         for other in self.reading.others:
+            if other.image is self.luma:  # the copy as it is: read whole, above
+                continue
             self._count(in_place=1)
             window, window_map = window_reading(other, self.extractor, self.model, self.sync)
             yield Placement(window_map, self.layout.bound(window))

@@ -16,9 +16,9 @@ the rest are still fair coins.
 
 The image is read under many hypotheses (`search.Tries`: grids, orientations, places after a
 crop off the centre); the reported p is a weighted Bonferroni bound over all of them
-(`Tries.paid`): the best reading's match-count tail times what that reading paid for, a fixed
-share of the budget (`SyncConfig.upright_share`) going to the upright reading in place, the
-likeliest, the rest shared by the other hypotheses.
+(`Search.paid`): the best reading's match-count tail times what that reading paid for, a fixed
+share of the budget (`SyncConfig.first_share`) going to the two likeliest, the copy read as
+it is and on its likeliest grid, the rest shared by the other hypotheses.
 
 Not covered: an image marked with *another mark under the same key*. The mask cancels out and
 the count measures how alike the two marks are (two logos with large white areas can agree on
@@ -51,7 +51,7 @@ class Verdict:
     bit_accuracy: float
     p_value: float
     present: bool
-    hypotheses: int  # what the reading's p-value paid for (`search.Tries.paid`)
+    hypotheses: int  # what the reading's p-value paid for (`search.Search.paid`)
     copied: bool = False  # a reading showed the mark, but as a copy from another photo
 
     def as_dict(self) -> dict:
