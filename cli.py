@@ -154,18 +154,18 @@ def verify(image: Path, mark: Path, fpr: float, as_json: bool, key: str | None) 
     Counts the bits read from IMAGE that match MARK's plane, k of n, under every grid,
     orientation and place the reader tries, and gives p, a bound on the probability that an
     image without this mark (or marked with another key) matches as well: P[Binomial(n,
-    1/2) ≥ k] times the hypotheses the reading paid for (--json: "hypotheses"; 2 for the
-    upright reading, which is given half the budget). Under a secret key n ≤ 144, the keyed
-    bits, which do not repeat (see the README's Security); under the public key n ≤ 1024
-    (bits the reading says nothing about are left out). Present when p ≤ --fpr. Under a
-    secret key a reading that shows the mark as copied from another photo is passed over
-    (--json: "copied"). Not a proof of origin: a mark can still be copied onto some photos
-    (see the README's Security).
+    1/2) ≥ k] times the hypotheses the reading paid for (--json: "hypotheses"; 4 for the copy
+    read as it is and for its likeliest grid, each given a quarter of the budget). Under a
+    secret key n ≤ 144, the keyed bits, which do not repeat (see the README's Security);
+    under the public key n ≤ 1024 (bits the reading says nothing about are left out).
+    Present when p ≤ --fpr. Under a secret key a reading that shows the mark as copied from
+    another photo is passed over (--json: "copied"). Not a proof of origin: a mark can still
+    be copied onto some photos (see the README's Security).
 
     \b
     Examples:
-      wm verify suspect.jpg logo.png     # mark present: 1024/1024 bits match, p = 1.11e-308
-      wm verify suspect.jpg logo.png -k SECRET   # mark present: 144/144 bits match, p = 8.97e-44
+      wm verify suspect.jpg logo.png     # mark present: 1024/1024 bits match, p = 2.23e-308
+      wm verify suspect.jpg logo.png -k SECRET   # mark present: 144/144 bits match, p = 1.79e-43
       wm verify suspect.jpg logo.png --json
     """
     from watermark.app.files import verify_file

@@ -246,7 +246,7 @@ def test_a_copy_that_shows_the_mark_as_it_is_is_found_with_no_search(
     marked, plane = marked_photo
     monkeypatch.setattr(search_module, "locate", no_search)
     assert watermarker.verify_plane(attacks.apply(marked, "jpeg:50"), plane).present
-    with pytest.raises(AssertionError, match="searched"):  # unmarked: every grid is tried
+    with pytest.raises(AssertionError, match="searched"):  # not shown as it is: searched
         watermarker.verify_plane(attacks.apply(marked, "jpeg:50"), 1 - plane)
 
 

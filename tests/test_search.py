@@ -87,6 +87,18 @@ def test_a_crop_by_part_of_a_cell_is_read_at_its_phase(watermarker):
     assert search.reading.lattice is None and search.phase == (3, 2)
 
 
+def test_a_copy_on_another_grid_is_read_as_it_is_then_on_that_grid_as_planned(watermarker):
+    """A stretched copy: its likeliest grid is a rectified one, read whole after the copy as
+    it is, which is not read again among the other grids."""
+    marked = watermarker.embed_plane(photo(768, 1024, seed=7), np.eye(32, dtype=np.uint8))
+    luma = (luma_of(attacks.apply(marked, "stretch:0.8")) / np.float32(255)).astype(np.float32)
+    search = Search(luma, luma.shape, watermarker.extractor, layout(None), SYNC)
+    placed = list(search.placed())
+    assert search.reading.lattice is not None and search.upright is not search.as_is
+    assert placed[:2] == [search.as_is, search.upright]
+    assert len(placed) == search.planned.in_place == search.tried.in_place
+
+
 def test_the_turned_readings_locate_made_are_not_made_again():
     """A copy that reads consistently only mirrored back (the stand-in extractor sees the
     bright left column on the right): `locate` reads its turned windows to rank it, and
@@ -118,6 +130,7 @@ def test_the_copy_as_it_is_pays_its_share_of_the_budget_before_any_grid_is_searc
     search = Search(luma, luma.shape, coin_extractor, layout("k"), SYNC)
     assert search.paid(search.as_is, 1, 0.5) == 4  # half of half the budget
     assert "reading" not in vars(search)  # not located yet
+    assert search.paid(search.upright, 1, 0.5) == 4
 
 
 @pytest.mark.parametrize("share", [0.5, 0.3])

@@ -311,13 +311,16 @@ class Watermarker:
             paid = search.paid(placement, shifts, sync.first_share)
             verdict = decide(matching, int(told.sum()), paid, fpr)
             if not verdict.present:
-                closest = (verdict, best) if best is not None else (verdict,)
-                best = min(closest, key=lambda seen: (seen.p_value, -seen.bit_accuracy))
+                if best is None or (verdict.p_value, -verdict.bit_accuracy) < (
+                    best.p_value,
+                    -best.bit_accuracy,
+                ):
+                    best = verdict
             elif key is not None and copied(expected, placement.flipped(), told, sync):
                 copy_seen = True
             else:
                 return verdict
-        if best is None:  # every reading that showed the mark showed it copied
+        if best is None:  # every reading showed the mark, each as copied
             best = decide(0, int(counted.sum()), search.planned.total(shifts), fpr)
         return replace(best, copied=copy_seen)
 

@@ -5,8 +5,8 @@ A copy is read under hypotheses about what was done to it, likeliest first:
 - its grid (`reading.locate`): the copy as it is, as if only resized, rectified for each
   lattice found, and, where nothing else reads consistently, for the most consistent of the
   periods a small copy repeats too few times to show and with the perspective undone that
-  `perspective` finds; each read in place, upright, the likeliest whole, the others on the
-  central window `locate` read to rank them;
+  `perspective` finds; each read in place, upright: the copy as it is and the likeliest
+  whole, the others on the central window `locate` read to rank them;
 - its orientation: on the likeliest grid, the seven other ways a photo can be given quarter
   turns and a mirror (the grid's centre is a cell corner, so each maps the grid onto itself).
   The extractor reads a mirrored or turned copy as some other plane, nearly as consistent as
@@ -43,6 +43,7 @@ import numpy as np
 from ..config import ModelConfig, SyncConfig
 from .layout import Layout, tile_origins
 from .reading import (
+    Grid,
     Network,
     Reading,
     agreement,
@@ -169,7 +170,7 @@ class Search:
     @cached_property
     def upright(self) -> Placement:
         """The likeliest grid read whole, upright: `as_is` if that is the grid."""
-        if self.reading.bit_map is self.as_is.bit_map:
+        if self.reading.image is self.luma:
             return self.as_is
         return Placement(self.reading.bit_map, self.layout.bound(self.reading.image))
 
@@ -183,7 +184,8 @@ class Search:
             len(tile_origins(((height - row) // cell, (width - col) // cell), (0, 0), self.model))
             for row, col in cell_phases(self.model)
         )
-        return Tries(in_place=1 + len(self.reading.others) + len(ORIENTATIONS) - 1, aligned=places)
+        grids = 1 + (self.upright is not self.as_is) + len(self._other_grids())
+        return Tries(in_place=grids + len(ORIENTATIONS) - 1, aligned=places)
 
     def paid(self, placement: Placement, shifts: int, first_share: float) -> int:
         """What one reading's p-value pays for (a weighted Bonferroni bound). The two likeliest
@@ -206,14 +208,17 @@ class Search:
         if self.upright is not self.as_is:
             self._count(in_place=1)
             yield self.upright
-        for other in self.reading.others:
-            if other.image is self.luma:  # the copy as it is: read whole, above
-                continue
+        for other in self._other_grids():
             self._count(in_place=1)
             window, window_map = window_reading(other, self.extractor, self.model, self.sync)
             yield Placement(window_map, self.layout.bound(window))
         for _, window_map, keyed in self.turned():
             yield Placement(window_map, keyed)
+
+    def _other_grids(self) -> list[Grid]:
+        """The grids `locate` considered besides the likeliest, but the copy as it is (read
+        whole, first)."""
+        return [grid for grid in self.reading.others if grid.image is not self.luma]
 
     def turned(self) -> Iterator[tuple[Orientation, np.ndarray, Layout]]:
         """(orientation, soft bit map, the layout bound to it) of the likeliest grid's
