@@ -251,6 +251,28 @@ def test_a_copy_that_shows_the_mark_as_it_is_is_found_with_no_search(
 
 
 @pytest.mark.parametrize(
+    ("size", "edit", "paid"),
+    [((300, 400), "resize:0.8+jpeg:85", 8), ((1536, 2048), "resize:0.25", 6)],
+)
+def test_a_small_copy_only_resized_is_found_with_no_search(
+    watermarker, monkeypatch, size, edit, paid
+):
+    """A small photo resized (worked at 512 px, so its grid moves) or a large one's web-size
+    copy (worked at 1024 px): read on the grids its size implies (a large original's and a
+    small one's; the second is the 512-px copy's own), judged before any grid is searched
+    for, each paid from an equal part of half the budget."""
+
+    def no_search(*arguments, **keywords):
+        raise AssertionError("searched")
+
+    plane = np.random.default_rng(5).integers(0, 2, (32, 32))
+    marked = watermarker.embed_plane(photo(*size, seed=3), plane)
+    monkeypatch.setattr(search_module, "locate", no_search)
+    verdict = watermarker.verify_plane(attacks.apply(marked, edit), plane)
+    assert verdict.present and verdict.hypotheses == paid
+
+
+@pytest.mark.parametrize(
     ("attack", "orientation"),
     [("mirror", "mirrored"), ("turn:90", "turned 90°"), ("turn:180", "turned 180°")],
 )

@@ -89,13 +89,15 @@ def test_a_crop_by_part_of_a_cell_is_read_at_its_phase(watermarker):
 
 def test_a_copy_on_another_grid_is_read_as_it_is_then_on_that_grid_as_planned(watermarker):
     """A stretched copy: its likeliest grid is a rectified one, read whole after the copy as
-    it is, which is not read again among the other grids."""
+    it is and as if only resized (smaller than the working size, it may be), none of them
+    read again among the other grids."""
     marked = watermarker.embed_plane(photo(768, 1024, seed=7), np.eye(32, dtype=np.uint8))
     luma = (luma_of(attacks.apply(marked, "stretch:0.8")) / np.float32(255)).astype(np.float32)
     search = Search(luma, luma.shape, watermarker.extractor, layout(None), SYNC)
     placed = list(search.placed())
     assert search.reading.lattice is not None and search.upright is not search.as_is
-    assert placed[:2] == [search.as_is, search.upright]
+    first = [search.as_is, *search.implied, search.upright]
+    assert len(search.implied) == 2 and placed[:4] == first
     assert len(placed) == search.planned.in_place == search.tried.in_place
 
 
@@ -125,35 +127,53 @@ def test_the_turned_readings_locate_made_are_not_made_again():
     )
 
 
-def test_the_copy_as_it_is_pays_its_share_of_the_budget_before_any_grid_is_searched_for():
-    luma = (luma_of(photo(512, 768, seed=4)) / np.float32(255)).astype(np.float32)
+@pytest.mark.parametrize(
+    ("shape", "implied"), [((1024, 1280), 0), ((384, 512), 1), ((300, 400), 2)]
+)
+def test_the_first_readings_pay_their_share_of_the_budget_before_any_grid_is_searched_for(
+    shape: tuple[int, int], implied: int
+):
+    """The copy as it is and, smaller than the working size, as if only resized (as a large
+    original's and a small one's copy), then its likeliest grid: half the budget in equal
+    parts."""
+    luma = (luma_of(photo(*shape, seed=4)) / np.float32(255)).astype(np.float32)
     search = Search(luma, luma.shape, coin_extractor, layout("k"), SYNC)
-    assert search.paid(search.as_is, 1, 0.5) == 4  # half of half the budget
+    first = math.ceil((2 + implied) / 0.5)
+    assert len(search.implied) == implied
+    for placement in (search.as_is, *search.implied):
+        assert search.paid(placement, 1, 0.5) == first
     assert "reading" not in vars(search)  # not located yet
-    assert search.paid(search.upright, 1, 0.5) == 4
+    assert search.paid(search.upright, 1, 0.5) == first
 
 
 @pytest.mark.parametrize("share", [0.5, 0.3])
 @pytest.mark.parametrize("shifts", [1, 1024])
-def test_the_two_likeliest_readings_share_their_part_of_the_budget_the_rest_split_the_rest(
-    monkeypatch, share: float, shifts: int
+@pytest.mark.parametrize("shape", [(1024, 1280), (300, 400)])
+def test_the_likeliest_readings_share_their_part_of_the_budget_the_rest_split_the_rest(
+    monkeypatch, share: float, shifts: int, shape: tuple[int, int]
 ):
-    """A copy whose likeliest grid is not its own (a rectified one, say): both are read
-    whole, each paid from half of `share`, the copy as it is not read again among the other
-    grids; every other hypothesis of the plan paid from the rest; a valid bound."""
-    luma = (luma_of(photo(512, 768, seed=4)) / np.float32(255)).astype(np.float32)
+    """A copy whose likeliest grid is not its own (a rectified one, say): it is read whole
+    after the copy as it is and as if only resized (a small copy), each paid from an equal
+    part of `share`, none read again among the other grids; every other hypothesis of the
+    plan paid from the rest; a valid bound."""
+    luma = (luma_of(photo(*shape, seed=4)) / np.float32(255)).astype(np.float32)
     rectified, other = np.ascontiguousarray(luma[::-1]), np.ascontiguousarray(luma[:, ::-1])
     bit_map = coin_extractor(rectified[None, ..., None])[0, ..., 0]
     reading = Reading(bit_map, None, rectified, others=(Grid(luma, None), Grid(other, None)))
     monkeypatch.setattr(search_module, "locate", lambda *arguments, **keywords: reading)
     search = Search(luma, luma.shape, coin_extractor, layout("k"), SYNC)
     placed = list(search.placed())
-    assert placed[:2] == [search.as_is, search.upright] and search.upright is not search.as_is
+    first = [search.as_is, *search.implied, search.upright]
+    assert placed[: len(first)] == first and search.upright is not search.as_is
     planned = search.planned
-    assert len(placed) == planned.in_place == 1 + 2 + 7
+    assert len(placed) == planned.in_place == len(first) + 1 + 7
     rest = math.ceil((planned.total(shifts) - 1) / (1 - share))
-    assert [search.paid(placement, shifts, share) for placement in placed[2:]] == [rest] * 8
-    budget = 2 / search.paid(search.as_is, shifts, share) + (planned.total(shifts) - 2) / rest
+    assert [search.paid(placement, shifts, share) for placement in placed[len(first) :]] == [
+        rest
+    ] * 8
+    paid_first = {search.paid(placement, shifts, share) for placement in first}
+    assert paid_first == {math.ceil(len(first) / share)}
+    budget = len(first) / paid_first.pop() + (planned.total(shifts) - len(first)) / rest
     assert budget <= 1
 
 

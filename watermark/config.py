@@ -123,8 +123,9 @@ class SyncConfig:
     decoy_layouts: int = 8  # layouts of no key the place must be clearer than (`Layout.placed`)
     copy_cover: float = 0.05  # mean trust of a bit's content flips for `verify.copied` to test it
     copy_tail: float = 0.01  # P[a fair coin's agreement is this low] that makes a reading a copy
-    first_share: float = 0.5  # of `verify`'s false-alarm budget, given its two likeliest
-    # readings, half each: the copy as it is and its likeliest grid (see `Search.paid`)
+    first_share: float = 0.5  # of `verify`'s false-alarm budget, given its likeliest
+    # readings in equal parts: the copy as it is, as if only resized, and on its likeliest
+    # grid (see `Search.paid`)
     perspective: PerspectiveConfig = field(default_factory=PerspectiveConfig)
 
 

@@ -2,11 +2,13 @@
 tried, so that `verify`'s p-value pays for exactly that.
 
 A copy is read under hypotheses about what was done to it, likeliest first:
-- its grid (`reading.locate`): the copy as it is, as if only resized, rectified for each
+- its grid (`reading.locate`): the copy as it is, as if only resized (the grids a copy
+  smaller than the working size has if so, `lattice.resized_lattices`), rectified for each
   lattice found, and, where nothing else reads consistently, for the most consistent of the
   periods a small copy repeats too few times to show and with the perspective undone that
-  `perspective` finds; each read in place, upright: the copy as it is and the likeliest
-  whole, the others on the central window `locate` read to rank them;
+  `perspective` finds; each read in place, upright: the copy as it is, as if only resized
+  and the likeliest whole (the first two before any grid is searched for), the others on
+  the central window `locate` read to rank them;
 - its orientation: on the likeliest grid, the seven other ways a photo can be given quarter
   turns and a mirror (the grid's centre is a cell corner, so each maps the grid onto itself).
   The extractor reads a mirrored or turned copy as some other plane, nearly as consistent as
@@ -22,9 +24,10 @@ A copy is read under hypotheses about what was done to it, likeliest first:
 `Tries` counts them. The count depends on the copy only (which lattices it shows, its size),
 never on the mark compared with it, so a Bonferroni bound over the plan is a valid p-value,
 also when `verify` stops at the first reading that shows the mark. The bound is weighted
-(`Search.paid`): the copy read as it is and on its likeliest grid, what most copies are,
-are given a fixed share of the false-alarm budget, and the rest of the plan shares the
-remainder; so the copy as it is is read, and judged, before any grid is searched for. Under
+(`Search.paid`): the copy read as it is, as if only resized and on its likeliest grid, what
+most copies are, are given a fixed share of the false-alarm budget, and the rest of the plan
+shares the remainder; so the copy as it is, and as if only resized, is read and judged before
+any grid is searched for. Under
 a secret key `verify` decides on the keyed cells alone (`layout`): the cyclic shift is
 chosen without their flips, so each reading's match count on them is still Binomial given
 the plan. Judged by every bit (the public key), each aligned reading pays for every shift it
@@ -41,6 +44,7 @@ from functools import cached_property
 import numpy as np
 
 from ..config import ModelConfig, SyncConfig
+from .lattice import Lattice, rectify, resized_lattices, same_grid
 from .layout import Layout, tile_origins
 from .reading import (
     Grid,
@@ -168,11 +172,42 @@ class Search:
         )
 
     @cached_property
+    def implied_grids(self) -> list[Grid]:
+        """The copy rectified for each grid its size implies if it is only resized
+        (`resized_lattices`) and that moves its own grid (within `max_rectified_side`),
+        unread: known without reading the copy."""
+        grids = []
+        for lattice in resized_lattices(self.shape, self.luma.shape, self.model):
+            image = rectify(self.luma, lattice, self.model)
+            if image is not self.luma and max(image.shape) <= self.sync.max_rectified_side:
+                grids.append(Grid(image, lattice))
+        return grids
+
+    @cached_property
+    def implied(self) -> tuple[Placement, ...]:
+        """`implied_grids`, each read whole: a small photo is marked enlarged, so a copy of
+        it only resized (what most copies are) is read there, not as it is. Read when first
+        asked for, before `locate`."""
+        return tuple(
+            Placement(
+                bit_map_of(grid.image, self.extractor, self.model), self.layout.bound(grid.image)
+            )
+            for grid in self.implied_grids
+        )
+
+    @cached_property
     def upright(self) -> Placement:
         """The likeliest grid read whole, upright: `as_is` if that is the grid."""
         if self.reading.image is self.luma:
             return self.as_is
         return Placement(self.reading.bit_map, self.layout.bound(self.reading.image))
+
+    def _implied(self, lattice: Lattice | None) -> bool:
+        """Whether `lattice` is the grid of one of `implied_grids`: read whole already."""
+        return lattice is not None and any(
+            same_grid(lattice, grid.lattice, self.luma.shape, self.model)
+            for grid in self.implied_grids
+        )
 
     @cached_property
     def planned(self) -> Tries:
@@ -184,28 +219,32 @@ class Search:
             len(tile_origins(((height - row) // cell, (width - col) // cell), (0, 0), self.model))
             for row, col in cell_phases(self.model)
         )
-        grids = 1 + (self.upright is not self.as_is) + len(self._other_grids())
+        grids = 1 + len(self.implied_grids) + self._upright_is_new + len(self._other_grids())
         return Tries(in_place=grids + len(ORIENTATIONS) - 1, aligned=places)
 
     def paid(self, placement: Placement, shifts: int, first_share: float) -> int:
-        """What one reading's p-value pays for (a weighted Bonferroni bound). The two likeliest
+        """What one reading's p-value pays for (a weighted Bonferroni bound). The likeliest
         hypotheses, the copy read whole as it is (a copy only re-saved, resized or cropped
-        about its centre: what most copies are) and read whole on its likeliest grid (most
-        often the same), are given `first_share` of the false-alarm budget, half each; each
-        other hypothesis of the plan an equal part of the rest. The weights are fixed by the
-        plan and sum to at most 1, so the bound holds over the whole plan; and the copy as it
-        is pays without the plan, so a copy that shows the mark as it is is found unsearched.
-        `shifts`: see `Tries.total`."""
-        if placement is self.as_is or placement is self.upright:
-            return math.ceil(2 / first_share)
+        about its centre: what most copies are), as if only resized (`implied`) and on its
+        likeliest grid (most often one of those), are given `first_share` of the false-alarm
+        budget, in equal parts; each other hypothesis of the plan an equal part of the rest.
+        The weights are fixed by the copy and sum to at most 1, so the bound holds over the
+        whole plan; and the first readings pay without the plan, so a copy that shows the
+        mark as it is, or as if only resized, is found unsearched. `shifts`: see
+        `Tries.total`."""
+        if placement is self.as_is or placement in self.implied or placement is self.upright:
+            return math.ceil((2 + len(self.implied_grids)) / first_share)
         return math.ceil((self.planned.total(shifts) - 1) / (1 - first_share))
 
     def placed(self) -> Iterator[Placement]:
-        """Readings in place: the copy as it is (whole), the likeliest grid upright (whole) if
-        another, the other grids upright, then the likeliest grid in every other orientation
-        (central windows)."""
+        """Readings in place: the copy as it is (whole), as if only resized (whole), the
+        likeliest grid upright (whole) if another, the other grids upright, then the likeliest
+        grid in every other orientation (central windows)."""
         yield self.as_is
-        if self.upright is not self.as_is:
+        for placement in self.implied:
+            self._count(in_place=1)
+            yield placement
+        if self._upright_is_new:
             self._count(in_place=1)
             yield self.upright
         for other in self._other_grids():
@@ -215,10 +254,19 @@ class Search:
         for _, window_map, keyed in self.turned():
             yield Placement(window_map, keyed)
 
+    @property
+    def _upright_is_new(self) -> bool:
+        """Whether the likeliest grid is neither the copy as it is nor one of `implied`."""
+        return self.upright is not self.as_is and not self._implied(self.reading.lattice)
+
     def _other_grids(self) -> list[Grid]:
-        """The grids `locate` considered besides the likeliest, but the copy as it is (read
-        whole, first)."""
-        return [grid for grid in self.reading.others if grid.image is not self.luma]
+        """The grids `locate` considered besides the likeliest, but those read whole first:
+        the copy as it is and as if only resized."""
+        return [
+            grid
+            for grid in self.reading.others
+            if grid.image is not self.luma and not self._implied(grid.lattice)
+        ]
 
     def turned(self) -> Iterator[tuple[Orientation, np.ndarray, Layout]]:
         """(orientation, soft bit map, the layout bound to it) of the likeliest grid's
