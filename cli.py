@@ -155,7 +155,8 @@ def verify(image: Path, mark: Path, fpr: float, as_json: bool, key: str | None) 
     orientation and place the reader tries, and gives p, a bound on the probability that an
     image without this mark (or marked with another key) matches as well: P[Binomial(n,
     1/2) ≥ k] times the hypotheses the reading paid for (--json: "hypotheses"; 4 for the copy
-    read as it is and for its likeliest grid, each given a quarter of the budget). Under a
+    read as it is and for its likeliest grid, each given a quarter of the budget, 6 or 8 for
+    a copy under 1024 px, also read as if resized from a larger original). Under a
     secret key n ≤ 144, the keyed bits, which do not repeat (see the README's Security);
     under the public key n ≤ 1024 (bits the reading says nothing about are left out).
     Present when p ≤ --fpr. Under a secret key a reading that shows the mark as copied from

@@ -17,8 +17,8 @@ the rest are still fair coins.
 The image is read under many hypotheses (`search.Tries`: grids, orientations, places after a
 crop off the centre); the reported p is a weighted Bonferroni bound over all of them
 (`Search.paid`): the best reading's match-count tail times what that reading paid for, a fixed
-share of the budget (`SyncConfig.first_share`) going to the two likeliest, the copy read as
-it is and on its likeliest grid, the rest shared by the other hypotheses.
+share of the budget (`SyncConfig.first_share`) going to the likeliest, the copy read as it
+is, as if only resized and on its likeliest grid, the rest shared by the other hypotheses.
 
 Not covered: an image marked with *another mark under the same key*. The mask cancels out and
 the count measures how alike the two marks are (two logos with large white areas can agree on
