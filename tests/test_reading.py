@@ -347,7 +347,7 @@ def test_a_scanned_grid_must_win_by_its_margin(monkeypatch):
     reads more consistently than the copy as it is by `scan_margin`."""
     flat, gap = np.full((320, 480), 0.5, np.float32), 0.02
     scanned = Grid(flat, Lattice.square(200.0), flat)
-    monkeypatch.setattr(reading, "_rectified_grids", lambda *args: [])
+    monkeypatch.setattr(reading, "rectified_grids", lambda *args: [])
     monkeypatch.setattr(reading, "_scanned_grid", lambda *args: scanned)
     monkeypatch.setattr(reading, "consistency", lambda bits, _: 0.5 if bits is flat else 0.5 - gap)
     by_less = replace(SYNC, scan_margin=gap - 0.001)

@@ -132,7 +132,8 @@ def locate(
         turned_maps = tuple(bit_map_of(turn(window), extractor, model) for turn in turns)
         scores[0] = max([scores[0], *(consistency(bits, model) for bits in turned_maps)])
     if scores[0] < config.consistent:
-        candidates += _rectified_grids(luma, shape, model, config, lattices())
+        resized = resized_lattices(shape, luma.shape, model)
+        candidates += rectified_grids(luma, resized + lattices(), model, config)
     phased = _phased_strength([grid.lattice for grid in candidates[1:]], config)
     for index, candidate in enumerate(candidates[1:], start=1):
         if max(scores) >= config.consistent:
@@ -205,16 +206,13 @@ def _shown_as_resized(
     return None
 
 
-def _rectified_grids(
-    luma: np.ndarray,
-    shape: tuple[int, int],
-    model: ModelConfig,
-    config: SyncConfig,
-    found: list[Lattice],
+def rectified_grids(
+    luma: np.ndarray, lattices: list[Lattice], model: ModelConfig, config: SyncConfig
 ) -> list[Grid]:
-    """The copy rectified as if only resized, then for each lattice `found` (unread)."""
+    """The copy rectified for each of `lattices` that moves its grid, within
+    `max_rectified_side` (unread)."""
     grids = []
-    for lattice in resized_lattices(shape, luma.shape, model) + found:
+    for lattice in lattices:
         rectified = rectify(luma, lattice, model)
         if rectified is not luma and max(rectified.shape) <= config.max_rectified_side:
             grids.append(Grid(rectified, lattice))

@@ -44,7 +44,7 @@ from functools import cached_property
 import numpy as np
 
 from ..config import ModelConfig, SyncConfig
-from .lattice import Lattice, rectify, resized_lattices, same_grid
+from .lattice import Lattice, resized_lattices, same_grid
 from .layout import Layout, tile_origins
 from .reading import (
     Grid,
@@ -57,6 +57,7 @@ from .reading import (
     in_frame,
     locate,
     map_at,
+    rectified_grids,
     window_reading,
 )
 from .verify import shift_matches
@@ -174,14 +175,9 @@ class Search:
     @cached_property
     def implied_grids(self) -> list[Grid]:
         """The copy rectified for each grid its size implies if it is only resized
-        (`resized_lattices`) and that moves its own grid (within `max_rectified_side`),
-        unread: known without reading the copy."""
-        grids = []
-        for lattice in resized_lattices(self.shape, self.luma.shape, self.model):
-            image = rectify(self.luma, lattice, self.model)
-            if image is not self.luma and max(image.shape) <= self.sync.max_rectified_side:
-                grids.append(Grid(image, lattice))
-        return grids
+        (`resized_lattices`) and that moves its own grid, unread: known without reading it."""
+        lattices = resized_lattices(self.shape, self.luma.shape, self.model)
+        return rectified_grids(self.luma, lattices, self.model, self.sync)
 
     @cached_property
     def implied(self) -> tuple[Placement, ...]:
