@@ -27,11 +27,10 @@ also when `verify` stops at the first reading that shows the mark. The bound is 
 (`Search.paid`): the copy read as it is, as if only resized and on its likeliest grid, what
 most copies are, are given a fixed share of the false-alarm budget, and the rest of the plan
 shares the remainder; so the copy as it is, and as if only resized, is read and judged before
-any grid is searched for. Under
-a secret key `verify` decides on the keyed cells alone (`layout`): the cyclic shift is
-chosen without their flips, so each reading's match count on them is still Binomial given
-the plan. Judged by every bit (the public key), each aligned reading pays for every shift it
-was chosen from.
+any grid is searched for. Under a secret key `verify` decides on the keyed cells alone
+(`layout`): the cyclic shift is chosen without their flips, so each reading's match count on
+them is still Binomial given the plan. Judged by every bit (the public key), each aligned
+reading pays for every shift it was chosen from.
 """
 
 from __future__ import annotations
