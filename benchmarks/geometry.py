@@ -57,8 +57,16 @@ ATTACKS = {
         "perspective:0.06",
         "rotate:10",
         "crop:0.1",
+        "perspective:0.03",
     ),
-    "web": ("crop:0.5", "crop-random:0.5", "rotate:2", "mirror"),
+    "web": (
+        "crop:0.5",
+        "crop-random:0.5",
+        "rotate:2",
+        "mirror",
+        "perspective:0.03",
+        "perspective:0.06",
+    ),
 }
 
 
