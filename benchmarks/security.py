@@ -19,12 +19,15 @@ the tiling, and the denoise estimate of the generic copy attack), then
 - copies them re-bound: learns the key's content hash (`core.binding`) from the marked photo
   and one more of the class marked with the same key and mark (`adversary.learned_pattern`),
   and turns each copied keyed cell over where the two photos' hashes differ.
-Writes DIR/security.md.
+Writes DIR/security.md (with the forgeries that verified, by photo) and DIR/security.json
+(every outcome).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -46,6 +49,17 @@ STRIPS = {"fold": (45.0, 40.0, 38.0), "denoise": (40.0,)}
 FORGERIES = {"fold": (45.0, 40.0), "denoise": (40.0, 38.0)}
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """One attack on one marked photo: whether `verify --key` found the mark in the result,
+    the PSNR the attacker paid, and the photos (`onto`: the one forged, None for a strip)."""
+
+    found: bool
+    psnr: float
+    photo: str
+    onto: str | None = None
+
+
 def estimate(kind: str, marked: np.ndarray, watermarker: Watermarker) -> np.ndarray:
     if kind == "fold":
         return adversary.fold_estimate(marked, watermarker.config, watermarker.sync_config)
@@ -57,40 +71,33 @@ def measure(
     photos: list[tuple[str, np.ndarray]],
     plane: np.ndarray,
     strength: float | str = DEFAULTS.strength,
-) -> dict[str, list[tuple[bool, float]]]:
-    """{"strip fold 45 dB": [(mark found, PSNR paid)…], "forge …": […]} over `photos`."""
-    results: dict[str, list[tuple[bool, float]]] = {}
-    for index, (_, photo) in enumerate(tqdm(photos, unit="photo", leave=False)):
+) -> dict[str, list[Outcome]]:
+    """{"strip fold 45 dB": [Outcome…], "forge …": […]} over `photos` (name, photo)."""
+    results: dict[str, list[Outcome]] = {}
+    for index, (name, photo) in enumerate(tqdm(photos, unit="photo", leave=False)):
         marked = watermarker.embed_plane(photo, plane, strength, KEY)
-        other = photos[(index + 1) % len(photos)][1]
+        onto, other = photos[(index + 1) % len(photos)]
+        forgeries = {}
         for kind in sorted(set(STRIPS) | set(FORGERIES)):
             residual = estimate(kind, marked, watermarker)
             for decibels in STRIPS.get(kind, ()):
                 stripped = adversary.strip(marked, residual, decibels)
                 found = watermarker.verify_plane(stripped, plane, key=KEY).present
                 results.setdefault(f"strip, {kind} estimate, {decibels:g} dB", []).append(
-                    (found, psnr(marked, stripped))
+                    Outcome(found, psnr(marked, stripped), name)
                 )
             for decibels in FORGERIES.get(kind, ()):
                 forged = adversary.forge(other, residual, decibels)
-                found = watermarker.verify_plane(forged, plane, key=KEY).present
-                results.setdefault(f"forge, {kind} estimate, {decibels:g} dB", []).append(
-                    (found, psnr(other, forged))
-                )
-        forged = reembed(watermarker, marked, other)
-        found = watermarker.verify_plane(forged, plane, key=KEY).present
-        results.setdefault("forge, re-embed the read plane", []).append(
-            (found, psnr(other, forged))
-        )
-        forged = copy_cells(watermarker, marked, other)
-        found = watermarker.verify_plane(forged, plane, key=KEY).present
-        results.setdefault("forge, copy the read cells", []).append((found, psnr(other, forged)))
+                forgeries[f"forge, {kind} estimate, {decibels:g} dB"] = forged
+        forgeries["forge, re-embed the read plane"] = reembed(watermarker, marked, other)
+        forgeries["forge, copy the read cells"] = copy_cells(watermarker, marked, other)
         second = watermarker.embed_plane(photos[(index + 2) % len(photos)][1], plane, strength, KEY)
-        forged = rebound_copy(watermarker, marked, second, other)
-        found = watermarker.verify_plane(forged, plane, key=KEY).present
-        results.setdefault(
-            "forge, copy the read cells re-bound (hash learned from 2 photos)", []
-        ).append((found, psnr(other, forged)))
+        forgeries["forge, copy the read cells re-bound (hash learned from 2 photos)"] = (
+            rebound_copy(watermarker, marked, second, other)
+        )
+        for attack, forged in forgeries.items():
+            found = watermarker.verify_plane(forged, plane, key=KEY).present
+            results.setdefault(attack, []).append(Outcome(found, psnr(other, forged), name, onto))
     return results
 
 
@@ -134,11 +141,20 @@ def main() -> None:
         "| class | attack | attacker's PSNR (median) | verify --key finds the mark |",
         "|---|---|---|---|",
     ]
+    rows = []
     for family, photos in photo_sets(paths, args.large, args.web).items():
         for attack, outcomes in measure(watermarker, photos, plane, args.strength).items():
-            paid = sorted(cost for _, cost in outcomes)[len(outcomes) // 2]
-            found = sum(present for present, _ in outcomes)
+            paid = sorted(outcome.psnr for outcome in outcomes)[len(outcomes) // 2]
+            found = sum(outcome.found for outcome in outcomes)
             lines.append(f"| {family} | {attack} | {paid:.1f} | {found}/{len(outcomes)} |")
+            rows += [{"class": family, "attack": attack, **asdict(o)} for o in outcomes]
+    forged = [
+        f"- {row['class']}, {row['attack']}: {row['photo']}'s mark onto {row['onto']} "
+        f"({row['psnr']:.1f} dB)"
+        for row in rows
+        if row["found"] and row["onto"] is not None
+    ]
+    lines += ["", "Forgeries that verified:", "", *(forged or ["- none"])]
     header = (
         f"Logo mark under a secret key, strength {args.strength}, "
         f"weights {args.weights or 'shipped'}; "
@@ -149,6 +165,7 @@ def main() -> None:
     report = header + "\n" + "\n".join(lines) + "\n"
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "security.md").write_text(report)
+    (args.out / "security.json").write_text(json.dumps(rows, indent=1))
     print(report)
 
 
