@@ -29,21 +29,16 @@ from ..config import EMBED, EmbedConfig
 
 def texture_gain(luma: np.ndarray, residual: np.ndarray, config: EmbedConfig = EMBED) -> np.ndarray:
     """Gain map (same shape as `luma`) with mean(gain² · residual²) = mean(residual²)."""
-    gain = np.sqrt(visible_texture(luma, config) + config.masking_constant**2)
+    window = (config.masking_window, config.masking_window)
+    mean = cv2.blur(luma, window)
+    variance = np.maximum(cv2.blur(luma * luma, window) - mean * mean, 0.0)
+    texture = variance * (1.0 - edge_coherence(luma, window)) ** config.edge_exponent
+    gain = np.sqrt(texture + config.masking_constant**2)
     gain = np.minimum(gain / np.sqrt(np.mean(gain**2)), config.masking_cap)
     energy = np.mean((gain * residual) ** 2)
     if energy == 0:
         return np.ones_like(luma)
     return (gain * np.sqrt(np.mean(residual**2) / energy)).astype(np.float32)
-
-
-def visible_texture(luma: np.ndarray, config: EmbedConfig = EMBED) -> np.ndarray:
-    """The local variance of `luma` (in [0, 1]) that masks a change: discounted along edges by
-    (1 − edge coherence)^`edge_exponent`."""
-    window = (config.masking_window, config.masking_window)
-    mean = cv2.blur(luma, window)
-    variance = np.maximum(cv2.blur(luma * luma, window) - mean * mean, 0.0)
-    return variance * (1.0 - edge_coherence(luma, window)) ** config.edge_exponent
 
 
 def edge_coherence(luma: np.ndarray, window: tuple[int, int]) -> np.ndarray:

@@ -21,7 +21,6 @@ from ..config import TRAIN, ModelConfig, TrainConfig
 from ..core.keys import random_whitening
 from ..core.luma import luma as to_luma
 from ..core.marks import random_marks
-from ..core.masking import visible_texture
 from ..core.tiling import plane_map
 
 if TYPE_CHECKING:
@@ -80,8 +79,7 @@ def batches(
     seed: int,
     first_step: int,
 ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """Endless (luma crops B×C×C×1, plane maps B×C/4×C/4×1, image-loss weights B×C×C×1)
-    batches, reproducible from `seed`.
+    """Endless (luma crops B×C×C×1, plane maps B×C/4×C/4×1) batches, reproducible from `seed`.
 
     From step `whiten_after_steps` on, marks are whitened with a random key each, as
     `Watermarker` whitens every mark (see `keys`). Before, they are left as drawn (mostly white
@@ -100,22 +98,7 @@ def batches(
         planes = [random_whitening(rng, model.plane_size).apply(m) if whiten else m for m in marks]
         step += 1
         maps = np.stack([plane_map(plane, (crop, crop), model) for plane in planes])
-        weights = np.stack([image_loss_weights(image, config) for image in images])
-        yield images[..., None], maps[..., None], (weights / np.mean(weights))[..., None]
-
-
-def image_loss_weights(luma: np.ndarray, config: TrainConfig) -> np.ndarray:
-    """Per-pixel weights of the image loss: what a change costs SSIM, edges protected.
-
-    A small residual r uncorrelated with the picture costs SSIM σ_r² / (2σ² + C) in a window
-    where the picture's variance is σ² (C = (0.03)², SSIM's constant): little in busy texture,
-    much in flat areas (sky, walls). An edge has a high variance too but does not hide a change
-    (beads along it show), so σ² is the variance that masks, `masking.visible_texture`, the
-    gain map's own visibility model: the networks learn to put the residual where the
-    embedder's gain map then scales it up.
-    """
-    constant = config.masking_constant**2
-    return constant / (2.0 * visible_texture(luma) + constant)
+        yield images[..., None], maps[..., None]
 
 
 def _random_crop(
@@ -149,7 +132,6 @@ def dataset(
     signature = (
         tf.TensorSpec((None, crop, crop, 1), tf.float32),
         tf.TensorSpec((None, cells, cells, 1), tf.float32),
-        tf.TensorSpec((None, crop, crop, 1), tf.float32),
     )
     return tf.data.Dataset.from_generator(
         lambda: batches(caches, config, model, seed, first_step), output_signature=signature

@@ -44,9 +44,7 @@ class Distiller(keras.Model):
     def metrics(self):
         return list(self.trackers.values())
 
-    def _errors(self, data, training: bool) -> tuple[tf.Tensor, tf.Tensor]:
-        cover, plane, _ = data  # the image-loss weights are the joint training's
-        inputs = [cover, plane]
+    def _errors(self, inputs, training: bool) -> tuple[tf.Tensor, tf.Tensor]:
         target = self.teacher(inputs, training=False)
         residual = self.student(inputs, training=training)
         loss = tf.reduce_mean(tf.square(residual - target))

@@ -1,13 +1,12 @@
 """The joint model: embedder → noise layer → extractor, trained on two MSE losses.
 
-Losses, as the design asks: MSE between marked and original luma (weighted per pixel by what
-a change costs SSIM, edges protected, `data.image_loss_weights`: the residual goes where
-texture hides it) and MSE between extracted and embedded planes. The image loss weight is not
-hand-tuned but steered: after every step its logarithm moves by `loss_weight_rate` ×
-log(MSE / target MSE), so the batch PSNR tracks a target that ramps from `psnr_start` to
-`psnr_end` (the constraint "PSNR ≥ target" solved by dual ascent). Starting at a low PSNR lets
-the networks find a code quickly; raising the target then trades robustness for invisibility
-at a controlled pace.
+Losses, as the design asks: MSE between marked and original luma (weighted per pixel by SSIM's
+sensitivity, so the residual goes where texture hides it) and MSE between extracted and
+embedded planes. The image loss weight is not hand-tuned but steered: after every step its
+logarithm moves by `loss_weight_rate` × log(MSE / target MSE), so the batch PSNR tracks a
+target that ramps from `psnr_start` to `psnr_end` (the constraint "PSNR ≥ target" solved by
+dual ascent). Starting at a low PSNR lets the networks find a code quickly; raising the target
+then trades robustness for invisibility at a controlled pace.
 """
 
 from __future__ import annotations
@@ -17,6 +16,20 @@ import math
 from ..config import TRAIN, TrainConfig
 from ..nets.tf_env import keras, tf
 from .noise_layer import jpeg, quantize
+
+
+def texture_weights(luma: tf.Tensor, constant: float) -> tf.Tensor:
+    """Per-pixel image-loss weights following SSIM's sensitivity: C / (local variance + C).
+
+    SSIM's contrast term barely moves where the picture already varies and drops fast where it
+    is flat (sky, bokeh, gradients): a residual in flat areas costs SSIM, the same residual in
+    texture does not. With C = (0.03)², SSIM's own constant, weighting the MSE this way steers
+    the residual into texture. Normalised to mean 1 over the batch.
+    """
+    mean = tf.nn.avg_pool2d(luma, 7, 1, "SAME")
+    variance = tf.maximum(tf.nn.avg_pool2d(tf.square(luma), 7, 1, "SAME") - tf.square(mean), 0.0)
+    weights = constant**2 / (variance + constant**2)
+    return weights / tf.reduce_mean(weights)
 
 
 def psnr_from_mse(mse: tf.Tensor) -> tf.Tensor:
@@ -55,12 +68,13 @@ class WatermarkTrainer(keras.Model):
         return ramp, tf.pow(10.0, -target_psnr / 10.0)
 
     def train_step(self, data):
-        cover, plane, weights = data
+        cover, plane = data
         ramp, target_mse = self._schedule()
         with tf.GradientTape() as tape:
             residual = self.embedder([cover, plane], training=True)
             marked = tf.clip_by_value(cover + residual, 0.0, 1.0)
             predicted = self.extractor(self.noise(marked, cover, ramp), training=True)
+            weights = texture_weights(cover, self.config.masking_constant)
             image_loss = tf.reduce_mean(weights * tf.square(marked - cover))
             mark_loss = tf.reduce_mean(tf.square(predicted - plane))
             loss = tf.exp(self.log_image_weight) * image_loss + mark_loss
@@ -73,7 +87,7 @@ class WatermarkTrainer(keras.Model):
 
     def test_step(self, data):
         """Validation: PSNR, bits read with no attack and after real JPEG 50."""
-        cover, plane, _ = data
+        cover, plane = data
         residual = self.embedder([cover, plane], training=False)
         marked = quantize(cover + residual)
         predicted = self.extractor(marked, training=False)
