@@ -84,6 +84,20 @@ def test_a_run_from_exported_networks_starts_from_their_weights(tmp_path: Path):
             assert np.allclose(ours, theirs, atol=1e-6)
 
 
+def test_an_extractor_only_run_keeps_the_embedder(images: Path, tmp_path: Path):
+    from watermark.nets.runtime import assets_dir
+    from watermark.training.train import train
+
+    config = replace(TINY, train_embedder=False)
+    trainer = train([images], tmp_path / "run", steps=10, batch=2, config=config, init=assets_dir())
+    changed = {}
+    for network in (trainer.embedder, trainer.extractor):
+        shipped = keras.models.load_model(assets_dir() / f"{network.name}.keras")
+        pairs = zip(network.get_weights(), shipped.get_weights(), strict=True)
+        changed[network.name] = any(not np.array_equal(ours, theirs) for ours, theirs in pairs)
+    assert changed == {"embedder": False, "extractor": True}
+
+
 def test_each_folder_gets_an_equal_share_of_the_crops():
     from watermark.training.data import batches
 

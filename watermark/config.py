@@ -170,6 +170,7 @@ class TrainConfig:
     cache_long_side: int = 1280
     crop_scale: tuple[float, float] = (0.8, 2.5)
     seed: int = 1234
+    train_embedder: bool = True  # False: only the extractor learns (the embedding is kept)
     # Held-out photographs (file stems from scripts/fetch_photos.sh): never trained on.
     validation_photos: tuple[str, ...] = field(
         default=(

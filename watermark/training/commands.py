@@ -48,10 +48,17 @@ from ..config import FINE_TUNE, TRAIN, load_model_config
     show_default=True,
     help="Folder for checkpoints and the exported networks.",
 )
+@click.option(
+    "--extractor-only",
+    is_flag=True,
+    help="With --init: train the extractor alone; the embedder, and so every marked photo, "
+    "stays as it is.",
+)
 @click.option("--resume", is_flag=True, help="Continue from the checkpoint in OUT.")
 def train(
     images: tuple[Path, ...],
     init: Path | None,
+    extractor_only: bool,
     export_only: bool,
     steps: int | None,
     batch: int,
@@ -77,7 +84,9 @@ def train(
 
     if not export_only and not images:
         raise click.UsageError("--images is needed to train (or use --export-only)")
-    config = FINE_TUNE if init else TRAIN
+    if extractor_only and not init:
+        raise click.UsageError("--extractor-only needs --init (the embedder to keep)")
+    config = replace(FINE_TUNE, train_embedder=not extractor_only) if init else TRAIN
     try:
         if export_only:
             export_checkpoint(out)

@@ -27,6 +27,7 @@ from .trainer import WatermarkTrainer
 
 def build_trainer(config: TrainConfig, model: ModelConfig) -> WatermarkTrainer:
     trainer = WatermarkTrainer(build_embedder(model), build_extractor(model), NoiseLayer(), config)
+    trainer.embedder.trainable = config.train_embedder
     variables = trainer.embedder.trainable_variables + trainer.extractor.trainable_variables
     compile_with_schedule(trainer, variables, config)
     return trainer
