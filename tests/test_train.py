@@ -86,10 +86,14 @@ def test_a_run_from_exported_networks_starts_from_their_weights(tmp_path: Path):
 
 def test_an_extractor_only_run_keeps_the_embedder(images: Path, tmp_path: Path):
     from watermark.nets.runtime import assets_dir
-    from watermark.training.train import train
+    from watermark.training.train import export_checkpoint, train
 
     config = replace(TINY, train_embedder=False)
-    trainer = train([images], tmp_path / "run", steps=10, batch=2, config=config, init=assets_dir())
+    out = tmp_path / "run"
+    trainer = train([images], out, steps=10, batch=2, config=config, init=assets_dir())
+    (out / "extractor.keras").unlink()
+    export_checkpoint(out)  # as `wm train --export-only` does, not told the recipe
+    assert (out / "extractor.keras").exists()
     changed = {}
     for network in (trainer.embedder, trainer.extractor):
         shipped = keras.models.load_model(assets_dir() / f"{network.name}.keras")

@@ -77,11 +77,17 @@ def restore_checkpoint(model: keras.Model, folder: Path) -> int:
     state_path = folder / STATE_FILE
     if not state_path.exists():
         return 0
-    model.load_weights(str(folder / "trainer.weights.h5"))
+    load_networks(model, folder)
     saved = np.load(folder / "optimizer.npz")
     for i, variable in enumerate(model.optimizer.variables):
         variable.assign(saved[f"v{i}"])
     return int(json.loads(state_path.read_text())["epoch"])
+
+
+def load_networks(model: keras.Model, folder: Path) -> None:
+    """Load a checkpoint's network weights only (its optimizer's state is the run's: it holds
+    moments for the variables that run trained, which another recipe's optimizer may not)."""
+    model.load_weights(str(folder / "trainer.weights.h5"))
 
 
 def has_checkpoint(folder: Path) -> bool:

@@ -18,6 +18,7 @@ from .checkpoints import (
     export,
     fit_in_epochs,
     has_checkpoint,
+    load_networks,
     restore_checkpoint,
 )
 from .data import dataset, load_caches
@@ -78,5 +79,5 @@ def export_checkpoint(out: Path, config: TrainConfig = TRAIN) -> None:
         raise FileNotFoundError(f"{checkpoint}: no checkpoint")
     model = checkpoint_model_config(checkpoint, MODEL)
     trainer = build_trainer(config, model)
-    restore_checkpoint(trainer, checkpoint)
+    load_networks(trainer, checkpoint)
     export([trainer.embedder, trainer.extractor], model, out)
