@@ -130,6 +130,11 @@ def measure(watermarker: Watermarker, photo: np.ndarray, plane, family: str, str
     return record
 
 
+def median_and_worst(values: np.ndarray, spec: str, worst=np.min) -> str:
+    """A table cell: the median of `values`, then their worst in brackets."""
+    return f"{np.median(values):{spec}} ({worst(values):{spec}})"
+
+
 def summary(rows: list[dict]) -> list[str]:
     """One Markdown table row per class and mark."""
     lines = [
@@ -152,12 +157,11 @@ def summary(rows: list[dict]) -> list[str]:
         lines.append(
             f"| {kind} | {mark} | {len(group)} "
             f"| {np.median(column['strength']):.2f} ({column['strength'].max():.2f}) "
-            f"| {np.median(column['psnr']):.1f} ({column['psnr'].min():.1f}) "
-            f"| {np.median(column['ssim']):.4f} ({column['ssim'].min():.4f}) "
-            f"| {np.median(column['worst_block_psnr']):.1f} "
-            f"({column['worst_block_psnr'].min():.1f}) "
-            f"| {np.median(column['largest_change']):.0f} ({column['largest_change'].max():.0f}) "
-            f"| {np.median(column['clean']):.2%} ({column['clean'].min():.2%}) "
+            f"| {median_and_worst(column['psnr'], '.1f')} "
+            f"| {median_and_worst(column['ssim'], '.4f')} "
+            f"| {median_and_worst(column['worst_block_psnr'], '.1f')} "
+            f"| {median_and_worst(column['largest_change'], '.0f', worst=np.max)} "
+            f"| {median_and_worst(column['clean'], '.2%')} "
             f"| {np.median(column['jpeg 75']):.2%} | {np.median(column['jpeg 50']):.2%} "
             f"| {'; '.join(found)} |"
         )

@@ -17,7 +17,7 @@ import argparse
 from pathlib import Path
 
 import numpy as np
-from every_photo import add_photo_arguments, heldout_paths, images, invocation
+from every_photo import add_photo_arguments, heldout_paths, images, invocation, median_and_worst
 from tqdm import tqdm
 
 from watermark import Watermarker
@@ -53,9 +53,8 @@ def curve(weights: str, photos: list[np.ndarray], strengths: list[float]) -> lis
         psnrs, ssims, clean, jpeg = np.array(values).T
         rows.append(
             f"| {weights} | {strength} | {np.median(psnrs):.2f} "
-            f"| {np.median(ssims):.4f} ({ssims.min():.4f}) "
-            f"| {np.median(clean):.2%} ({clean.min():.2%}) "
-            f"| {np.median(jpeg):.2%} ({jpeg.min():.2%}) |"
+            f"| {median_and_worst(ssims, '.4f')} | {median_and_worst(clean, '.2%')} "
+            f"| {median_and_worst(jpeg, '.2%')} |"
         )
     return rows
 
