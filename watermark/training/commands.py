@@ -54,7 +54,11 @@ from ..config import FINE_TUNE, TRAIN, load_model_config
     help="With --init: train the extractor alone; the embedder, and so every marked photo, "
     "stays as it is.",
 )
-@click.option("--resume", is_flag=True, help="Continue from the checkpoint in OUT.")
+@click.option(
+    "--resume",
+    is_flag=True,
+    help="Continue from the checkpoint in OUT (give the run's --init and --extractor-only again).",
+)
 def train(
     images: tuple[Path, ...],
     init: Path | None,
