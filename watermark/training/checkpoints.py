@@ -85,8 +85,10 @@ def restore_checkpoint(model: keras.Model, folder: Path) -> int:
 
 
 def load_networks(model: keras.Model, folder: Path) -> None:
-    """Load a checkpoint's network weights only (its optimizer's state is the run's: it holds
-    moments for the variables that run trained, which another recipe's optimizer may not)."""
+    """Load a checkpoint's network weights, not the optimizer state `restore_checkpoint` adds:
+    that holds moments for the variables the run trained, which another recipe's optimizer
+    (e.g. `--export-only`'s, after an extractor-only run) does not have. Keras loads what it
+    saved of the optimizer with the weights where it fits and skips it, warning, where not."""
     model.load_weights(str(folder / "trainer.weights.h5"))
 
 
