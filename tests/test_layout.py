@@ -59,6 +59,19 @@ def test_what_repeats_in_the_keyed_cells_does_not_count():
     assert np.array_equal(read[~keyed], PLANE[~keyed]) and np.allclose(read[keyed], 0.5)
 
 
+def test_read_as_they_are_the_keyed_cells_of_a_small_crop_read_whole():
+    """Of a crop of two periods a side, many keyed bits are flipped alike in every copy: by
+    departures they read nothing; `extract`, owing no p-value, reads them as they are."""
+    soft = layout("k").apply(plane_map(PLANE, (1024, 1024))) * np.float32(0.8) + np.float32(0.1)
+    crop, origin = soft[96:160, 96:160], (32, 32)
+    keyed = keyed_bits()
+    by_departures = layout("k").fold(crop, origin)
+    as_they_are = layout("k").read_as_they_are().fold(crop, origin)
+    assert not informative(by_departures)[keyed].all()
+    assert np.array_equal(as_they_are > 0.5, PLANE == 1)
+    assert np.array_equal(as_they_are[~keyed], by_departures[~keyed])
+
+
 @pytest.mark.parametrize("shift", [(0, 0), (5, 17), (31, 1)])
 def test_how_many_places_are_tried_depends_on_the_size_only(shift):
     assert len(tile_origins((150, 120), shift)) == len(tile_origins((150, 120), (0, 0)))

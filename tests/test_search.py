@@ -205,7 +205,7 @@ def test_extract_takes_a_copy_that_shows_the_mark_on_its_grid_as_if_only_resized
     counting._extractor = CountingExtractor(watermarker.extractor)
     extraction = counting.read(marked, key)
     assert counting._extractor.reads == reads
-    searched = watermarker._search(marked, key)
+    searched = watermarker._search(marked, layout(key).read_as_they_are())
     assert not searched.reading.shown
     assert np.array_equal(extraction.whitened, searched.upright.plane)
 
@@ -219,5 +219,5 @@ def test_a_copy_turned_slightly_is_rectified_even_where_it_shows_the_mark_as_it_
     plane = np.random.default_rng(5).integers(0, 2, (32, 32))
     marked = watermarker.embed_plane(photo(*size, seed=3), plane)
     turned = attacks.apply(marked, "rotate:0.3")
-    search = watermarker._search(turned, None, lambda image, bit_map: True)
+    search = watermarker._search(turned, layout(None), lambda image, bit_map: True)
     assert not search.reading.shown and search.reading.lattice is not None

@@ -299,7 +299,7 @@ class Watermarker:
         public key anyone can make a mark anyway, so every bit counts.
         """
         expected = whitening(key, self.config.plane_size).apply(plane)
-        search, sync = self._search(image, key), self.sync_config
+        search, sync = self._search(image, layout(key, self.config)), self.sync_config
         size = self.config.plane_size
         counted = keyed_bits(self.config) if key is not None else np.ones((size, size), bool)
         shifts = 1 if key is not None else size * size
@@ -330,12 +330,12 @@ class Watermarker:
         told by the keyed cells, which agree as the key says only there (any mark, see
         `core.layout`), or by the mark's shape: the un-whitened plane is then a picture."""
         undo = whitening(key, self.config.plane_size).undo
-        keyed = layout(key, self.config)
+        keyed = layout(key, self.config).read_as_they_are()
 
         def shows(luma: np.ndarray, bit_map: np.ndarray) -> bool:
             return self._shows_in_place(luma, bit_map, keyed, undo)
 
-        search = self._search(image, key, shows)
+        search = self._search(image, keyed, shows)
         whitened, orientation, shift = search.upright.plane, UPRIGHT, None
         reading = search.reading
         if not (reading.shown or shows(reading.image, reading.bit_map)):
@@ -420,11 +420,10 @@ class Watermarker:
     def _search(
         self,
         image: np.ndarray,
-        key: str | None,
+        keyed: Layout,
         shows: Callable[[np.ndarray, np.ndarray], bool] | None = None,
     ) -> Search:
         luma, shape, _ = self._working_luma(image, self.config.min_read_side, analysis_shape)
-        keyed = layout(key, self.config)
         return Search(luma, shape, self.extractor, keyed, self.sync_config, shows)
 
     def _working_luma(

@@ -11,7 +11,8 @@ nothing there. Nearly nothing: over the periods of one
 photo a keyed bit's flips do not cancel exactly, so the average leans the way of the bit, and
 a photo given that average (the same at every period) would lean that way too, read by the
 same periods. So a keyed cell is read by how it departs from its mean over the periods: what
-repeats in it does not count. `verify` decides on the keyed cells alone; the others repeat
+repeats in it does not count (`extract`, which owes no p-value, reads it as it is, turned
+back: `Layout.read_as_they_are`). `verify` decides on the keyed cells alone; the others repeat
 as before, and carry the lattice the reader synchronises on (`lattice`).
 With the key, the reader also learns where a tile was: after a crop off the centre, the right
 place is the one under which the keyed cells agree with the plane.
@@ -58,6 +59,15 @@ class Layout:
     config: ModelConfig
     pattern: np.ndarray | None = None  # the key's content hash (`binding`); None: not bound
     content: np.ndarray | None = None  # signs of the cells of the image bound to (`binding`)
+    departures: bool = True  # keyed cells read by their departures from their mean over the
+    # periods (what `verify` decides on); False: read as they are (see `read_as_they_are`)
+
+    def read_as_they_are(self) -> Layout:
+        """This layout with its keyed cells read as they are, turned back, for a reader that
+        owes no p-value (`extract`): departures are what a photo given an average of another
+        reads nothing by, but they cost the mark too, its mean over few periods (a crop's) being
+        partly its own, and nothing at all where those periods' flips all agree."""
+        return replace(self, departures=False)
 
     def bound(self, image: np.ndarray) -> Layout:
         """This layout for the maps the extractor reads from `image` (luma; cells from its
@@ -101,8 +111,8 @@ class Layout:
     def fold(self, bit_map: np.ndarray, origin: tuple[int, int] | None = None) -> np.ndarray:
         """A soft bit map read with its plane's first bit at `origin` (default: the centre
         cell), folded to the plane (see `tiling.fold`): its keyed cells by their departures
-        from their mean over the periods, turned back, and drawn to 0.5 as far as the bound
-        content's hash is not trusted (see `binding`)."""
+        from their mean over the periods (as they are, unless `departures`), turned back, and
+        drawn to 0.5 as far as the bound content's hash is not trusted (see `binding`)."""
         origin = centre_cell(bit_map.shape) if origin is None else origin
         keyed, read = self._drawn_back(bit_map, origin)
         trusted = np.float32(0.5) + (read - np.float32(0.5)) * self._signs(read.shape)
@@ -126,11 +136,13 @@ class Layout:
         self, bit_map: np.ndarray, origin: tuple[int, int]
     ) -> tuple[np.ndarray, np.ndarray]:
         """(keyed cells, the map with its keyed cells as departures from their mean over the
-        periods, the canvas's flips turned back; the content's not yet)."""
+        periods where `departures`, the canvas's flips turned back; the content's not yet)."""
         keyed = keyed_cells(bit_map.shape, origin, self.config)
-        repeated = fold(np.where(keyed, bit_map, np.nan), origin, self.config)
-        departures = bit_map - tile(repeated, bit_map.shape, origin) + np.float32(0.5)
-        read = np.where(keyed, np.clip(departures, 0.0, 1.0), bit_map)
+        read = bit_map
+        if self.departures:
+            repeated = fold(np.where(keyed, bit_map, np.nan), origin, self.config)
+            departures = bit_map - tile(repeated, bit_map.shape, origin) + np.float32(0.5)
+            read = np.where(keyed, np.clip(departures, 0.0, 1.0), bit_map)
         return keyed, np.where(self._drawn(read.shape, origin), 1.0 - read, read)
 
     def origin(
