@@ -328,7 +328,9 @@ class Watermarker:
         """Read the plane, wherever a crop, resize, rotation, turn or mirror has put its grid
         (see `core.search`). Which orientation, and for a crop off the centre which shift, is
         told by the keyed cells, which agree as the key says only there (any mark, see
-        `core.layout`), or by the mark's shape: the un-whitened plane is then a picture."""
+        `core.layout`), or by the mark's shape: the un-whitened plane is then a picture. The
+        keyed cells count as read, not by their departures (`Layout.read_as_they_are`): no
+        p-value is owed here."""
         undo = whitening(key, self.config.plane_size).undo
         keyed = layout(key, self.config).read_as_they_are()
 
